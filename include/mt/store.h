@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MT_STORE_H
+#define MT_STORE_H
+
+/*
+ * Where rows and rejected input are kept.
+ *
+ * One interface, several backends: SQLite (the embedded default) and
+ * DynamoDB.  Writes are idempotent by row key: putting a row that is already
+ * stored changes nothing.  Queries return rows in report order (see
+ * mt_row_cmp) so that every backend gives byte-identical reports.  A backend
+ * returns from put_rows only once the rows are durably stored.
+ *
+ * A store is used by one thread at a time; callers that share one across
+ * threads serialise access themselves.
+ */
+
+#include "mt/buf.h"
+#include "mt/event.h"
+#include "mt/status.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What became of one row given to put_rows. */
+enum mt_put_outcome {
+    MT_PUT_STORED,    /* written now */
+    MT_PUT_DUPLICATE, /* already stored; nothing changed */
+    MT_PUT_FAILED,    /* not written; see the call's error */
+};
+
+/* One rejected document or record, kept raw with the reason. */
+struct mt_quarantine_entry {
+    int64_t id;           /* assigned by the store; ignored on put */
+    int64_t received_ms;  /* when it was rejected, ms since the epoch */
+    const char *source;   /* file name, "stdin", "http", "lambda", ... */
+    long line;            /* line in source for NDJSON, else 0 */
+    int record;           /* SNS record or array index; -1 for the whole document */
+    const char *reason;
+    struct mt_str raw;
+};
+
+/* Receives one row of a query; a failure stops the query and is returned. */
+typedef enum mt_status (*mt_store_row_fn)(void *ctx, const struct mt_row *row);
+
+/* Receives one quarantine entry; a failure stops the listing. */
+typedef enum mt_status (*mt_store_quarantine_fn)(void *ctx, const struct mt_quarantine_entry *e);
+
+struct mt_store;
+
+/* The operations every backend provides. */
+struct mt_store_ops {
+    const char *name; /* "sqlite", "dynamodb" */
+
+    /*
+     * Stores count rows, idempotently.  outcomes (count entries) receives
+     * each row's outcome.  MT_ERR_PARTIAL when some rows failed and the rest
+     * were stored.
+     */
+    enum mt_status (*put_rows)(struct mt_store *store, const struct mt_row *rows, size_t count,
+                               enum mt_put_outcome *outcomes, struct mt_err *err);
+
+    /* Keeps rejected input.  The same raw bytes kept twice are kept once. */
+    enum mt_status (*put_quarantine)(struct mt_store *store,
+                                     const struct mt_quarantine_entry *entry, struct mt_err *err);
+
+    /* Calls fn for each row with from_ms <= event time < to_ms, in report order. */
+    enum mt_status (*query)(struct mt_store *store, int64_t from_ms, int64_t to_ms,
+                            mt_store_row_fn fn, void *ctx, struct mt_err *err);
+
+    /* Calls fn for each quarantine entry, oldest first. */
+    enum mt_status (*list_quarantine)(struct mt_store *store, mt_store_quarantine_fn fn,
+                                      void *ctx, struct mt_err *err);
+
+    /* Creates what the backend needs where no provisioning tool did; optional. */
+    enum mt_status (*setup)(struct mt_store *store, struct mt_err *err);
+
+    void (*close)(struct mt_store *store);
+};
+
+/* Every backend's handle starts with this. */
+struct mt_store {
+    const struct mt_store_ops *ops;
+    char *location; /* what was opened, for messages; owned */
+};
+
+/* Options for opening a store; zero means the default. */
+struct mt_store_options {
+    int busy_timeout_ms; /* SQLite: how long to wait for another writer (default 30000) */
+};
+
+/*
+ * Opens a store by URI: "sqlite:PATH" or a plain path for SQLite,
+ * "dynamodb://TABLE" for DynamoDB.  The SQLite file and its schema are
+ * created or migrated as needed.  MT_ERR_STORE_VERSION when the file was
+ * written by a newer mailtrack; MT_ERR_UNSUPPORTED for an unknown scheme.
+ */
+enum mt_status mt_store_open(const char *uri, const struct mt_store_options *options,
+                             struct mt_store **out, struct mt_err *err);
+
+/* Opens an SQLite store at path.  Used by mt_store_open. */
+enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_options *options,
+                                    struct mt_store **out, struct mt_err *err);
+
+/* Closes a store.  NULL does nothing. */
+void mt_store_close(struct mt_store *store);
+
+/* The schema version this build writes to SQLite (PRAGMA user_version). */
+int mt_store_sqlite_schema_version(void);
+
+#endif

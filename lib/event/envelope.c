@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The parser's lifecycle and envelope recognition.
+ *
+ * A document is classified by its members: "Records" makes it an
+ * SNS-to-Lambda event, "Type" an SNS HTTP body, "eventType" or
+ * "notificationType" a bare SES record.  An SNS Message is parsed a second
+ * time, since SNS carries the SES record as a JSON string.  SES also
+ * publishes a plain-text notice when a destination is set up; it is counted,
+ * not rejected.  Each rejected part is recorded with the bytes that were
+ * rejected: the whole document, or the one SNS record that failed.
+ */
+#include "event_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The text SES publishes to a topic when an event destination is created. */
+#define SES_SETUP_NOTICE "Successfully validated SNS topic for Amazon SES"
+
+struct mt_event_parser *mt_event_parser_new(void)
+{
+    struct mt_event_parser *p = calloc(1, sizeof(*p));
+    if (p != NULL)
+        mt_arena_init(&p->arena, MT_EVENT_MAX_DOC * 4);
+    return p;
+}
+
+static void release_trees(struct mt_event_parser *p)
+{
+    for (size_t i = 0; i < p->tree_count; i++)
+        json_decref(p->trees[i]);
+    p->tree_count = 0;
+}
+
+void mt_event_parser_free(struct mt_event_parser *p)
+{
+    if (p == NULL)
+        return;
+    release_trees(p);
+    free(p->trees);
+    free(p->rows);
+    free(p->rejects);
+    mt_arena_cleanup(&p->arena);
+    free(p);
+}
+
+static void reset(struct mt_event_parser *p)
+{
+    release_trees(p);
+    mt_arena_reset(&p->arena);
+    p->row_count = 0;
+    p->reject_count = 0;
+    p->fatal = MT_OK;
+    memset(&p->result, 0, sizeof(p->result));
+}
+
+/* Grows a vector of elem-sized items to hold one more; false when it cannot. */
+static bool grow(void **items, size_t *cap, size_t count, size_t elem, size_t limit)
+{
+    if (count < *cap)
+        return true;
+    if (count >= limit)
+        return false;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *n = realloc(*items, ncap * elem);
+    if (n == NULL)
+        return false;
+    *items = n;
+    *cap = ncap;
+    return true;
+}
+
+void event_keep_tree(struct mt_event_parser *p, json_t *tree)
+{
+    if (!grow((void **)&p->trees, &p->tree_cap, p->tree_count, sizeof(json_t *), SIZE_MAX / 8)) {
+        json_decref(tree);
+        p->fatal = MT_ERR_NOMEM;
+        return;
+    }
+    p->trees[p->tree_count++] = tree;
+}
+
+struct mt_row *event_add_row(struct mt_event_parser *p)
+{
+    if (!grow((void **)&p->rows, &p->row_cap, p->row_count, sizeof(struct mt_row),
+              MT_EVENT_MAX_ROWS)) {
+        p->fatal = p->row_count >= MT_EVENT_MAX_ROWS ? MT_ERR_TOO_LARGE : MT_ERR_NOMEM;
+        return NULL;
+    }
+    struct mt_row *row = &p->rows[p->row_count++];
+    memset(row, 0, sizeof(*row));
+    return row;
+}
+
+struct mt_str event_printf(struct mt_event_parser *p, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+
+    size_t len = (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
+    struct mt_str s = mt_arena_strdup(&p->arena, (struct mt_str){text, len});
+    if (s.ptr == NULL)
+        p->fatal = MT_ERR_NOMEM;
+    return s;
+}
+
+void event_add_reject(struct mt_event_parser *p, int index, enum mt_status code, struct mt_str raw,
+                      const char *fmt, ...)
+{
+    char reason[320];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+
+    if (!grow((void **)&p->rejects, &p->reject_cap, p->reject_count, sizeof(struct mt_reject),
+              MT_EVENT_MAX_ROWS)) {
+        p->fatal = MT_ERR_NOMEM;
+        return;
+    }
+    struct mt_str copy = event_printf(p, "%s", reason);
+    p->rejects[p->reject_count++] = (struct mt_reject){
+        .record = index,
+        .code = code,
+        .reason = copy.ptr ? copy.ptr : "out of memory",
+        .raw = raw,
+    };
+}
+
+/* The compact JSON text of value, in the arena, for keeping a rejected record. */
+static struct mt_str dump_json(struct mt_event_parser *p, const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (text == NULL) {
+        p->fatal = MT_ERR_NOMEM;
+        return MT_STR_LIT("");
+    }
+    struct mt_str s = mt_arena_strdup(&p->arena, mt_str_from_cstr(text));
+    free(text);
+    if (s.ptr == NULL)
+        p->fatal = MT_ERR_NOMEM;
+    return s.ptr ? s : MT_STR_LIT("");
+}
+
+/* "at line L, column C" of a jansson error, or empty when it has no position. */
+static void json_error_text(const json_error_t *e, char *out, size_t size)
+{
+    if (e->line > 0)
+        snprintf(out, size, "%s at line %d, column %d", e->text, e->line, e->column);
+    else
+        snprintf(out, size, "%s", e->text);
+}
+
+static struct mt_str json_str(const json_t *v)
+{
+    if (!json_is_string(v))
+        return MT_STR_NULL;
+    return (struct mt_str){json_string_value(v), json_string_length(v)};
+}
+
+static bool is_setup_notice(struct mt_str message)
+{
+    size_t n = sizeof(SES_SETUP_NOTICE) - 1;
+    return message.len >= n && memcmp(message.ptr, SES_SETUP_NOTICE, n) == 0;
+}
+
+/* Parses an SNS Message: an SES record as a JSON string, or a set-up notice. */
+static void parse_message(struct mt_event_parser *p, struct mt_str message,
+                          const struct mt_sns_meta *meta, int index, struct mt_str raw)
+{
+    struct mt_str text = mt_str_trim(message);
+
+    if (text.len == 0 || (text.ptr[0] != '{' && text.ptr[0] != '[')) {
+        if (is_setup_notice(text)) {
+            p->result.notices++;
+            return;
+        }
+        event_add_reject(p, index, MT_ERR_NOT_JSON, raw,
+                         "SNS Message is plain text, not an SES record");
+        return;
+    }
+
+    json_error_t jerr;
+    json_t *record = json_loadb(text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (record == NULL) {
+        char where[200];
+        json_error_text(&jerr, where, sizeof(where));
+        event_add_reject(p, index, MT_ERR_NOT_JSON, raw, "SNS Message is not valid JSON: %s",
+                         where);
+        return;
+    }
+    event_keep_tree(p, record);
+    if (!json_is_object(record)) {
+        event_add_reject(p, index, MT_ERR_SCHEMA, raw, "SNS Message is not a JSON object");
+        return;
+    }
+    event_parse_ses(p, record, meta, index, raw);
+}
+
+/* Handles one SNS message object: Sns of a Lambda record, or an HTTP body. */
+static void parse_sns(struct mt_event_parser *p, const json_t *sns, const char *where, int index,
+                      struct mt_str raw)
+{
+    const json_t *type = json_object_get(sns, "Type");
+    const json_t *message = json_object_get(sns, "Message");
+    struct mt_sns_meta meta = {
+        .message_id = json_str(json_object_get(sns, "MessageId")),
+        .topic_arn = json_str(json_object_get(sns, "TopicArn")),
+    };
+
+    if (type != NULL && !json_is_string(type)) {
+        event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sType is not a string", where);
+        return;
+    }
+    struct mt_str t = json_str(type);
+    if (mt_str_eq_cstr(t, "SubscriptionConfirmation") ||
+        mt_str_eq_cstr(t, "UnsubscribeConfirmation")) {
+        p->result.confirmations++;
+        return;
+    }
+    if (t.ptr != NULL && !mt_str_eq_cstr(t, "Notification")) {
+        event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sType '%.*s' is not an SNS message type",
+                         where, (int)(t.len > 64 ? 64 : t.len), t.ptr);
+        return;
+    }
+    if (!json_is_string(message)) {
+        event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sMessage is %s", where,
+                         message == NULL ? "missing" : "not a string");
+        return;
+    }
+    parse_message(p, json_str(message), &meta, index, raw);
+}
+
+static void parse_lambda_event(struct mt_event_parser *p, const json_t *event, struct mt_str raw)
+{
+    const json_t *records = json_object_get(event, "Records");
+    if (!json_is_array(records)) {
+        event_add_reject(p, -1, MT_ERR_SCHEMA, raw, "Records is not an array");
+        return;
+    }
+
+    size_t i;
+    const json_t *record;
+    json_array_foreach(records, i, record) {
+        int index = i > (size_t)INT32_MAX ? INT32_MAX : (int)i;
+        char where[48];
+        snprintf(where, sizeof(where), "Records[%d].Sns.", index);
+
+        const json_t *sns = json_object_get(record, "Sns");
+        if (!json_is_object(sns)) {
+            event_add_reject(p, index, MT_ERR_SCHEMA, dump_json(p, record),
+                             "Records[%d].Sns is %s", index,
+                             sns == NULL ? "missing" : "not an object");
+            continue;
+        }
+        size_t before = p->reject_count;
+        parse_sns(p, sns, where, index, raw);
+
+        /* Keep only the failing record, not the whole batch, in the quarantine. */
+        if (p->reject_count > before && json_array_size(records) > 1)
+            p->rejects[p->reject_count - 1].raw = dump_json(p, record);
+    }
+}
+
+/* Dispatches one JSON value of the document; item is its array index or -1. */
+static void parse_value(struct mt_event_parser *p, json_t *value, int item, struct mt_str raw)
+{
+    if (!json_is_object(value)) {
+        event_add_reject(p, item, MT_ERR_SCHEMA, raw,
+                         "document is not a JSON object (an SNS event, SNS message or SES record)");
+        return;
+    }
+    if (json_object_get(value, "Records") != NULL) {
+        p->result.envelope = item < 0 ? MT_ENVELOPE_LAMBDA : p->result.envelope;
+        parse_lambda_event(p, value, raw);
+    } else if (json_object_get(value, "Type") != NULL &&
+               (json_object_get(value, "Message") != NULL ||
+                json_object_get(value, "TopicArn") != NULL)) {
+        p->result.envelope = item < 0 ? MT_ENVELOPE_SNS_HTTP : p->result.envelope;
+        parse_sns(p, value, "", item, raw);
+    } else if (json_object_get(value, "eventType") != NULL ||
+               json_object_get(value, "notificationType") != NULL) {
+        p->result.envelope = item < 0 ? MT_ENVELOPE_SES : p->result.envelope;
+        event_parse_ses(p, value, NULL, item, raw);
+    } else {
+        event_add_reject(p, item, MT_ERR_SCHEMA, raw,
+                         "not an SNS event, SNS message or SES record: it has none of Records, "
+                         "Type, eventType or notificationType");
+    }
+}
+
+static void finish(struct mt_event_parser *p, struct mt_event_result *out)
+{
+    p->result.rows = p->rows;
+    p->result.row_count = p->row_count;
+    p->result.rejects = p->rejects;
+    p->result.reject_count = p->reject_count;
+    *out = p->result;
+}
+
+enum mt_status mt_event_parse_document(struct mt_event_parser *p, struct mt_str doc,
+                                       struct mt_event_result *out)
+{
+    reset(p);
+    if (doc.len > MT_EVENT_MAX_DOC) {
+        event_add_reject(p, -1, MT_ERR_SCHEMA, doc, "document is larger than %u bytes",
+                         MT_EVENT_MAX_DOC);
+        finish(p, out);
+        return p->fatal;
+    }
+
+    json_error_t jerr;
+    json_t *root = json_loadb(doc.ptr ? doc.ptr : "", doc.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        char where[200];
+        json_error_text(&jerr, where, sizeof(where));
+        event_add_reject(p, -1, MT_ERR_NOT_JSON, doc, "not valid JSON: %s", where);
+        finish(p, out);
+        return p->fatal;
+    }
+    event_keep_tree(p, root);
+
+    if (json_is_array(root)) {
+        size_t i;
+        json_t *value;
+        p->result.envelope = MT_ENVELOPE_ARRAY;
+        json_array_foreach(root, i, value) {
+            int index = i > (size_t)INT32_MAX ? INT32_MAX : (int)i;
+            parse_value(p, value, index, dump_json(p, value));
+        }
+    } else {
+        parse_value(p, root, -1, doc);
+    }
+    finish(p, out);
+    return p->fatal;
+}
+
+enum mt_status mt_event_parse_message(struct mt_event_parser *p, struct mt_str message,
+                                      const struct mt_sns_meta *meta,
+                                      struct mt_event_result *out)
+{
+    reset(p);
+    p->result.envelope = MT_ENVELOPE_SNS_HTTP;
+    if (message.len > MT_EVENT_MAX_DOC)
+        event_add_reject(p, -1, MT_ERR_SCHEMA, message, "SNS Message is larger than %u bytes",
+                         MT_EVENT_MAX_DOC);
+    else
+        parse_message(p, message, meta, -1, message);
+    finish(p, out);
+    return p->fatal;
+}

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One SES record to rows.
+ *
+ * The record is read through tables: which object holds each type's details,
+ * where its recipients are listed, and which detail field fills which
+ * column.  Every field read is type-checked; the first field of the wrong
+ * type rejects the record with its JSON path.  A field that is absent or null
+ * leaves its column null.
+ *
+ * Source: SES developer guide, "Contents of event data that Amazon SES
+ * publishes to Amazon SNS" (eventType) and "Amazon SNS notification contents
+ * for Amazon SES" (notificationType).
+ */
+#include "event_int.h"
+
+#include "mt/clock.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Where an event type lists the recipients it is about. */
+enum recipients_from {
+    FROM_DESTINATION, /* mail.destination */
+    FROM_STRINGS,     /* an array of addresses in the detail object */
+    FROM_OBJECTS,     /* an array of {emailAddress, status, diagnosticCode} */
+    FROM_NONE,        /* one row; recipient only when the mail had exactly one */
+};
+
+struct type_spec {
+    const char *detail_key;  /* the type-specific object */
+    enum recipients_from from;
+    const char *list_key;    /* for FROM_STRINGS and FROM_OBJECTS */
+};
+
+static const struct type_spec s_types[MT_EVENT_TYPE_COUNT] = {
+    [MT_EVENT_SEND] = {"send", FROM_DESTINATION, NULL},
+    [MT_EVENT_REJECT] = {"reject", FROM_DESTINATION, NULL},
+    [MT_EVENT_BOUNCE] = {"bounce", FROM_OBJECTS, "bouncedRecipients"},
+    [MT_EVENT_COMPLAINT] = {"complaint", FROM_OBJECTS, "complainedRecipients"},
+    [MT_EVENT_DELIVERY] = {"delivery", FROM_STRINGS, "recipients"},
+    [MT_EVENT_OPEN] = {"open", FROM_NONE, NULL},
+    [MT_EVENT_CLICK] = {"click", FROM_NONE, NULL},
+    [MT_EVENT_RENDERING_FAILURE] = {"failure", FROM_DESTINATION, NULL},
+    [MT_EVENT_DELIVERY_DELAY] = {"deliveryDelay", FROM_OBJECTS, "delayedRecipients"},
+    [MT_EVENT_SUBSCRIPTION] = {"subscription", FROM_NONE, NULL},
+};
+
+enum field_kind { KIND_TEXT, KIND_NUMBER, KIND_TIME };
+
+/* A detail field copied into a column for every row of the event. */
+struct field_map {
+    enum mt_event_type type;
+    const char *key;
+    enum mt_column col;
+    enum field_kind kind;
+};
+
+static const struct field_map s_fields[] = {
+    {MT_EVENT_BOUNCE, "bounceType", MT_COL_BOUNCE_TYPE, KIND_TEXT},
+    {MT_EVENT_BOUNCE, "bounceSubType", MT_COL_BOUNCE_SUBTYPE, KIND_TEXT},
+    {MT_EVENT_BOUNCE, "reportingMTA", MT_COL_REPORTING_MTA, KIND_TEXT},
+    {MT_EVENT_BOUNCE, "remoteMtaIp", MT_COL_REMOTE_MTA, KIND_TEXT},
+    {MT_EVENT_COMPLAINT, "complaintSubType", MT_COL_COMPLAINT_SUBTYPE, KIND_TEXT},
+    {MT_EVENT_COMPLAINT, "complaintFeedbackType", MT_COL_FEEDBACK_TYPE, KIND_TEXT},
+    {MT_EVENT_COMPLAINT, "userAgent", MT_COL_USER_AGENT, KIND_TEXT},
+    {MT_EVENT_DELIVERY, "smtpResponse", MT_COL_SMTP_RESPONSE, KIND_TEXT},
+    {MT_EVENT_DELIVERY, "smtpResponse", MT_COL_DIAGNOSTIC, KIND_TEXT},
+    {MT_EVENT_DELIVERY, "reportingMTA", MT_COL_REPORTING_MTA, KIND_TEXT},
+    {MT_EVENT_DELIVERY, "remoteMtaIp", MT_COL_REMOTE_MTA, KIND_TEXT},
+    {MT_EVENT_DELIVERY, "processingTimeMillis", MT_COL_PROCESSING_MS, KIND_NUMBER},
+    {MT_EVENT_OPEN, "ipAddress", MT_COL_IP_ADDRESS, KIND_TEXT},
+    {MT_EVENT_OPEN, "userAgent", MT_COL_USER_AGENT, KIND_TEXT},
+    {MT_EVENT_CLICK, "ipAddress", MT_COL_IP_ADDRESS, KIND_TEXT},
+    {MT_EVENT_CLICK, "userAgent", MT_COL_USER_AGENT, KIND_TEXT},
+    {MT_EVENT_CLICK, "link", MT_COL_LINK, KIND_TEXT},
+    {MT_EVENT_REJECT, "reason", MT_COL_ERROR_MESSAGE, KIND_TEXT},
+    {MT_EVENT_RENDERING_FAILURE, "errorMessage", MT_COL_ERROR_MESSAGE, KIND_TEXT},
+    {MT_EVENT_DELIVERY_DELAY, "delayType", MT_COL_DELAY_TYPE, KIND_TEXT},
+    {MT_EVENT_DELIVERY_DELAY, "expirationTime", MT_COL_EXPIRATION_TIME, KIND_TIME},
+    {MT_EVENT_DELIVERY_DELAY, "reportingMTA", MT_COL_REPORTING_MTA, KIND_TEXT},
+    {MT_EVENT_DELIVERY_DELAY, "remoteMta", MT_COL_REMOTE_MTA, KIND_TEXT},
+};
+
+/* State while one record is read; the first problem found wins. */
+struct record {
+    struct mt_event_parser *p;
+    enum mt_status code;
+    char reason[300];
+};
+
+static void fail(struct record *r, enum mt_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct record *r, enum mt_status code, const char *fmt, ...)
+{
+    if (r->code != MT_OK)
+        return;
+    r->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+    va_end(ap);
+}
+
+static const char *json_kind(const json_t *v)
+{
+    if (v == NULL)
+        return "missing";
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    default: return "null";
+    }
+}
+
+/* An optional string member; absent or null gives MT_STR_NULL. */
+static struct mt_str get_str(struct record *r, const json_t *obj, const char *key,
+                             const char *path)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return MT_STR_NULL;
+    if (!json_is_string(v)) {
+        fail(r, MT_ERR_SCHEMA, "%s%s is %s, not a string", path, key, json_kind(v));
+        return MT_STR_NULL;
+    }
+    return (struct mt_str){json_string_value(v), json_string_length(v)};
+}
+
+/* An optional member that must be an object (or array when want_array). */
+static json_t *get_container(struct record *r, const json_t *obj, const char *key,
+                                   const char *path, bool want_array)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return NULL;
+    if (want_array ? !json_is_array(v) : !json_is_object(v)) {
+        fail(r, MT_ERR_SCHEMA, "%s%s is %s, not %s", path, key, json_kind(v),
+             want_array ? "an array" : "an object");
+        return NULL;
+    }
+    return v;
+}
+
+/* A time member normalised to "YYYY-MM-DDThh:mm:ss.sssZ"; *ms gets its value. */
+static struct mt_str get_time(struct record *r, const json_t *obj, const char *key,
+                              const char *path, int64_t *ms)
+{
+    struct mt_str raw = get_str(r, obj, key, path);
+    int64_t value;
+    if (raw.ptr == NULL)
+        return raw;
+    if (mt_time_parse_iso(raw, &value) != MT_OK) {
+        fail(r, MT_ERR_SCHEMA, "%s%s '%.*s' is not an ISO-8601 time", path, key,
+             (int)(raw.len > 40 ? 40 : raw.len), raw.ptr);
+        return MT_STR_NULL;
+    }
+    char text[MT_TIME_ISO_LEN + 1];
+    mt_time_format_iso(value, text);
+    if (ms != NULL)
+        *ms = value;
+    return event_printf(r->p, "%s", text);
+}
+
+/* A number member (or a numeric string) as decimal text. */
+static struct mt_str get_number(struct record *r, const json_t *obj, const char *key,
+                                const char *path)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (v == NULL || json_is_null(v))
+        return MT_STR_NULL;
+    if (json_is_integer(v))
+        return event_printf(r->p, "%lld", (long long)json_integer_value(v));
+    if (json_is_real(v))
+        return event_printf(r->p, "%.17g", json_real_value(v));
+    if (json_is_string(v))
+        return (struct mt_str){json_string_value(v), json_string_length(v)};
+    fail(r, MT_ERR_SCHEMA, "%s%s is %s, not a number", path, key, json_kind(v));
+    return MT_STR_NULL;
+}
+
+/* The subject: commonHeaders.subject, else the raw Subject header, decoded. */
+static struct mt_str get_subject(struct record *r, const json_t *mail)
+{
+    const json_t *common = get_container(r, mail, "commonHeaders", "mail.", false);
+    struct mt_str subject = get_str(r, common, "subject", "mail.commonHeaders.");
+
+    const json_t *headers = get_container(r, mail, "headers", "mail.", true);
+    size_t i;
+    const json_t *h;
+    json_array_foreach(headers, i, h) {
+        if (subject.ptr != NULL)
+            break;
+        struct mt_str name = mt_str_trim(get_str(r, h, "name", "mail.headers[]."));
+        if (name.len == 7 && strncasecmp(name.ptr, "subject", 7) == 0)
+            subject = get_str(r, h, "value", "mail.headers[].");
+    }
+    return mt_mime_decode_header(subject, &r->p->arena);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * mail.tags without SES's automatic "ses:" tags, as "name=value" pairs sorted
+ * by name and joined with "; " (several values of one tag joined with ",").
+ * Also sets the configuration set from the ses:configuration-set tag.
+ */
+static struct mt_str get_tags(struct record *r, const json_t *mail, struct mt_str *config_set)
+{
+    json_t *tags = get_container(r, mail, "tags", "mail.", false);
+    if (tags == NULL || json_object_size(tags) == 0)
+        return MT_STR_NULL;
+
+    size_t n = json_object_size(tags), count = 0;
+    const char **keys = calloc(n, sizeof(*keys));
+    if (keys == NULL) {
+        r->p->fatal = MT_ERR_NOMEM;
+        return MT_STR_NULL;
+    }
+    const char *key;
+    json_t *values;
+    json_object_foreach(tags, key, values) {
+        if (!json_is_array(values)) {
+            fail(r, MT_ERR_SCHEMA, "mail.tags.%s is %s, not an array", key, json_kind(values));
+            continue;
+        }
+        if (strcmp(key, "ses:configuration-set") == 0)
+            *config_set = json_str_at(values, 0);
+        if (strncmp(key, "ses:", 4) != 0)
+            keys[count++] = key;
+    }
+    qsort(keys, count, sizeof(*keys), cmp_keys);
+
+    struct mt_buf text;
+    mt_buf_init(&text, 64 * 1024);
+    for (size_t k = 0; k < count && r->code == MT_OK; k++) {
+        mt_buf_appendf(&text, "%s%s=", k ? "; " : "", keys[k]);
+        values = json_object_get(tags, keys[k]);
+        for (size_t v = 0; v < json_array_size(values); v++) {
+            struct mt_str s = json_str_at(values, v);
+            if (s.ptr == NULL) {
+                fail(r, MT_ERR_SCHEMA, "mail.tags.%s[%zu] is not a string", keys[k], v);
+                break;
+            }
+            if (v > 0)
+                mt_buf_append_byte(&text, ',');
+            mt_buf_append(&text, s.ptr, s.len);
+        }
+    }
+    struct mt_str result = count ? mt_arena_strdup(&r->p->arena, mt_buf_str(&text)) : MT_STR_NULL;
+    mt_buf_cleanup(&text);
+    free(keys);
+    return result;
+}
+
+/* mail.destination joined with ", "; *count gets the number of addresses. */
+static struct mt_str get_destination(struct record *r, const json_t *mail, size_t *count)
+{
+    const json_t *dest = get_container(r, mail, "destination", "mail.", true);
+    *count = json_array_size(dest);
+    if (dest == NULL)
+        return MT_STR_NULL;
+
+    struct mt_buf text;
+    mt_buf_init(&text, MT_EVENT_MAX_DOC);
+    for (size_t i = 0; i < *count; i++) {
+        struct mt_str s = json_str_at(dest, i);
+        if (s.ptr == NULL) {
+            fail(r, MT_ERR_SCHEMA, "mail.destination[%zu] is not a string", i);
+            break;
+        }
+        if (i > 0)
+            mt_buf_append(&text, ", ", 2);
+        mt_buf_append(&text, s.ptr, s.len);
+    }
+    struct mt_str result = mt_arena_strdup(&r->p->arena, mt_buf_str(&text));
+    mt_buf_cleanup(&text);
+    return result;
+}
+
+/* Fills the columns every row of the event shares.  false when rejected. */
+static bool read_common(struct record *r, const json_t *record, enum mt_event_type type,
+                        const json_t *detail, struct mt_row *base, size_t *dest_count)
+{
+    const json_t *mail = get_container(r, record, "mail", "", false);
+    if (mail == NULL) {
+        fail(r, MT_ERR_SCHEMA, "mail object is missing");
+        return false;
+    }
+
+    base->type = type;
+    base->col[MT_COL_EVENT_TYPE] = mt_str_from_cstr(mt_event_type_name(type));
+    base->col[MT_COL_MESSAGE_ID] = get_str(r, mail, "messageId", "mail.");
+    int64_t mail_ms = 0;
+    base->col[MT_COL_MAIL_TIME] = get_time(r, mail, "timestamp", "mail.", &mail_ms);
+    base->col[MT_COL_SOURCE] = mt_mail_bare_address(get_str(r, mail, "source", "mail."));
+    base->col[MT_COL_DESTINATION] = get_destination(r, mail, dest_count);
+    base->col[MT_COL_SUBJECT] = get_subject(r, mail);
+    base->col[MT_COL_TAGS] = get_tags(r, mail, &base->col[MT_COL_CONFIGURATION_SET]);
+    if (r->code != MT_OK)
+        return false;
+    if (base->col[MT_COL_MESSAGE_ID].ptr == NULL || base->col[MT_COL_MESSAGE_ID].len == 0) {
+        fail(r, MT_ERR_SCHEMA, "mail.messageId is missing");
+        return false;
+    }
+
+    /* The event's own time; send, reject and rendering failure have none. */
+    const char *key = s_types[type].detail_key;
+    char path[32];
+    snprintf(path, sizeof(path), "%s.", key);
+    base->event_time_ms = mail_ms;
+    base->col[MT_COL_EVENT_TIME] = get_time(r, detail, "timestamp", path, &base->event_time_ms);
+    if (base->col[MT_COL_EVENT_TIME].ptr == NULL)
+        base->col[MT_COL_EVENT_TIME] = base->col[MT_COL_MAIL_TIME];
+    if (base->col[MT_COL_EVENT_TIME].ptr == NULL && r->code == MT_OK)
+        fail(r, MT_ERR_SCHEMA, "mail.timestamp is missing and %stimestamp is absent", path);
+
+    for (size_t i = 0; i < sizeof(s_fields) / sizeof(s_fields[0]); i++) {
+        const struct field_map *f = &s_fields[i];
+        if (f->type != type)
+            continue;
+        struct mt_str v = f->kind == KIND_NUMBER ? get_number(r, detail, f->key, path)
+                          : f->kind == KIND_TIME ? get_time(r, detail, f->key, path, NULL)
+                                                 : get_str(r, detail, f->key, path);
+        base->col[f->col] = v;
+    }
+    return r->code == MT_OK;
+}
+
+/* Adds a row for one recipient, copying the shared columns. */
+static struct mt_row *add_recipient_row(struct record *r, const struct mt_row *base,
+                                        struct mt_str recipient)
+{
+    struct mt_row *row = event_add_row(r->p);
+    if (row == NULL)
+        return NULL;
+    *row = *base;
+    row->col[MT_COL_RECIPIENT] = recipient.ptr ? mt_mail_bare_address(recipient) : recipient;
+    return row;
+}
+
+/* Adds the event's rows; false (and the rows taken back) when rejected. */
+static bool add_rows(struct record *r, const json_t *record, const json_t *detail,
+                     const struct mt_row *base, size_t dest_count)
+{
+    const struct type_spec *spec = &s_types[base->type];
+    const json_t *mail = json_object_get(record, "mail");
+    const json_t *list = NULL;
+    char path[64];
+    size_t first = r->p->row_count;
+
+    if (spec->from == FROM_DESTINATION) {
+        list = json_object_get(mail, "destination");
+        snprintf(path, sizeof(path), "mail.destination");
+    } else if (spec->from != FROM_NONE) {
+        snprintf(path, sizeof(path), "%s.%s", spec->detail_key, spec->list_key);
+        char detail_path[32];
+        snprintf(detail_path, sizeof(detail_path), "%s.", spec->detail_key);
+        list = get_container(r, detail, spec->list_key, detail_path, true);
+    }
+
+    for (size_t i = 0; i < json_array_size(list) && r->code == MT_OK; i++) {
+        const json_t *item = json_array_get(list, i);
+        struct mt_row *row = NULL;
+        char item_path[96];
+        snprintf(item_path, sizeof(item_path), "%s[%zu].", path, i);
+
+        if (spec->from == FROM_OBJECTS) {
+            if (!json_is_object(item)) {
+                fail(r, MT_ERR_SCHEMA, "%s[%zu] is %s, not an object", path, i, json_kind(item));
+                break;
+            }
+            struct mt_str addr = get_str(r, item, "emailAddress", item_path);
+            row = add_recipient_row(r, base, addr);
+            if (row != NULL) {
+                row->col[MT_COL_STATUS] = get_str(r, item, "status", item_path);
+                row->col[MT_COL_DIAGNOSTIC] = get_str(r, item, "diagnosticCode", item_path);
+            }
+        } else {
+            struct mt_str addr = json_str_at(list, i);
+            if (addr.ptr == NULL)
+                fail(r, MT_ERR_SCHEMA, "%s[%zu] is %s, not a string", path, i, json_kind(item));
+            else
+                row = add_recipient_row(r, base, addr);
+        }
+        if (row == NULL && r->code == MT_OK)
+            return false;
+    }
+
+    /* No named recipient: one row, so the event is still counted. */
+    if (r->code == MT_OK && r->p->row_count == first) {
+        struct mt_str only = dest_count == 1 ? json_str_at(json_object_get(mail, "destination"), 0)
+                                             : MT_STR_NULL;
+        add_recipient_row(r, base, only);
+    }
+    if (r->code != MT_OK) {
+        r->p->row_count = first;
+        return false;
+    }
+    for (size_t i = first; i < r->p->row_count; i++)
+        mt_row_compute_key(&r->p->rows[i]);
+    return true;
+}
+
+/* The event type of a record, or a reject reason.  false for set-up notices too. */
+static bool read_type(struct record *r, const json_t *record, enum mt_event_type *type,
+                      bool *notice)
+{
+    struct mt_str name = get_str(r, record, "eventType", "");
+    const char *field = "eventType";
+    if (name.ptr == NULL && r->code == MT_OK) {
+        name = get_str(r, record, "notificationType", "");
+        field = "notificationType";
+    }
+    if (r->code != MT_OK)
+        return false;
+    if (name.ptr == NULL) {
+        fail(r, MT_ERR_SCHEMA, "neither eventType nor notificationType is present");
+        return false;
+    }
+    if (mt_str_eq_cstr(name, "AmazonSnsSubscriptionSucceeded")) {
+        *notice = true;
+        return false;
+    }
+    if (mt_event_type_parse(name, type) != MT_OK) {
+        fail(r, MT_ERR_UNKNOWN_TYPE, "unknown %s '%.*s'", field,
+             (int)(name.len > 64 ? 64 : name.len), name.ptr);
+        return false;
+    }
+    return true;
+}
+
+void event_parse_ses(struct mt_event_parser *p, json_t *record, const struct mt_sns_meta *meta,
+                     int index, struct mt_str raw)
+{
+    struct record r = {.p = p, .code = MT_OK};
+    struct mt_row base;
+    enum mt_event_type type;
+    bool notice = false;
+    size_t dest_count = 0;
+
+    memset(&base, 0, sizeof(base));
+    if (!read_type(&r, record, &type, &notice)) {
+        if (notice)
+            p->result.notices++;
+        else
+            event_add_reject(p, index, r.code, raw, "%s", r.reason);
+        return;
+    }
+
+    const char *key = s_types[type].detail_key;
+    const json_t *detail = get_container(&r, record, key, "", false);
+    if (detail == NULL && type != MT_EVENT_SEND && r.code == MT_OK)
+        fail(&r, MT_ERR_SCHEMA, "%s object is missing", key);
+
+    if (meta != NULL) {
+        base.col[MT_COL_SNS_MESSAGE_ID] = meta->message_id;
+        base.col[MT_COL_TOPIC_ARN] = meta->topic_arn;
+    }
+    if (r.code != MT_OK || !read_common(&r, record, type, detail, &base, &dest_count) ||
+        !add_rows(&r, record, detail, &base, dest_count)) {
+        if (p->fatal == MT_OK)
+            event_add_reject(p, index, r.code ? r.code : MT_ERR_SCHEMA, raw, "%s", r.reason);
+        return;
+    }
+    p->result.events++;
+}

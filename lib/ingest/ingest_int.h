@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MT_INGEST_INT_H
+#define MT_INGEST_INT_H
+
+/* Shared between the files of the ingest component only. */
+
+#include "mt/ingest.h"
+
+struct mt_ingest {
+    struct mt_store *store;
+    struct mt_ingest_options options;
+    struct mt_event_parser *parser;
+    struct mt_event_result last;   /* the parser's result for the last document */
+    struct mt_arena batch_arena;   /* strings of the batched rows */
+    struct mt_row *batch;
+    enum mt_put_outcome *outcomes;
+    size_t batch_count;
+    struct mt_ingest_stats stats;
+};
+
+/*
+ * Takes ingest->last: counts it, quarantines and reports its rejects, and
+ * batches its rows.
+ */
+enum mt_status ingest_take_result(struct mt_ingest *ingest, const char *source, long line,
+                                  struct mt_err *err);
+
+#endif

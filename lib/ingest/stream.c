@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Streams of documents: a file or stdin holding one JSON document, which may
+ * span many lines, or NDJSON, one document per line.
+ *
+ * The first non-empty line decides.  If it is a JSON document on its own,
+ * the stream is NDJSON and each line is ingested as it is read, so memory is
+ * bounded by the longest line.  Otherwise the stream is buffered and parsed
+ * as one document.  If that fails too, the stream is taken as NDJSON whose
+ * first line is broken, provided any line is a JSON object on its own;
+ * otherwise it is one broken document, rejected whole.  Either way a broken
+ * document costs only itself.
+ */
+#include "ingest_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+/* Longest line or document read: the parser's own limit, plus one byte. */
+#define MAX_LINE (16u * 1024 * 1024)
+
+enum mode { MODE_UNKNOWN, MODE_LINES, MODE_BUFFER };
+
+struct stream {
+    struct mt_ingest *ing;
+    FILE *in;
+    const char *source;
+    long line;              /* number of the line last read */
+    long first_line;        /* where the buffered document starts */
+    struct mt_buf text;     /* the line last read */
+    struct mt_buf whole;    /* the buffered document */
+    bool too_long;          /* the line last read was cut at MAX_LINE */
+    enum mode mode;
+};
+
+/*
+ * Reads one line into s->text, without its line end.  false at the end of
+ * the stream.  A line longer than MAX_LINE is cut and s->too_long set; the
+ * rest of it is skipped.
+ */
+static bool read_line(struct stream *s)
+{
+    char chunk[8192];
+    bool any = false;
+
+    mt_buf_reset(&s->text);
+    s->too_long = false;
+    while (fgets(chunk, sizeof(chunk), s->in) != NULL) {
+        size_t n = strlen(chunk);
+        any = true;
+        bool end = n > 0 && chunk[n - 1] == '\n';
+        if (!s->too_long && mt_buf_append(&s->text, chunk, end ? n - 1 : n) != MT_OK)
+            s->too_long = true;
+        if (end)
+            break;
+    }
+    if (any)
+        s->line++;
+    return any;
+}
+
+static bool is_blank(struct mt_str t)
+{
+    return mt_str_trim(t).len == 0;
+}
+
+/* True when the parse of a document failed as a whole for not being JSON. */
+static bool whole_document_not_json(const struct mt_event_result *r)
+{
+    return r->reject_count == 1 && r->rejects[0].record < 0 &&
+           r->rejects[0].code == MT_ERR_NOT_JSON && r->row_count == 0;
+}
+
+static enum mt_status ingest_line(struct stream *s, struct mt_str text, long line,
+                                  struct mt_err *err)
+{
+    s->ing->stats.documents++;
+    if (s->too_long) {
+        struct mt_reject r = {.record = -1, .code = MT_ERR_TOO_LARGE,
+                              .reason = "line is longer than 16 MiB; its first 16 MiB are kept",
+                              .raw = mt_buf_str(&s->text)};
+        s->ing->last = (struct mt_event_result){.rejects = &r, .reject_count = 1};
+        enum mt_status st = ingest_take_result(s->ing, s->source, line, err);
+        s->ing->last = (struct mt_event_result){0};
+        return st;
+    }
+    enum mt_status st = mt_event_parse_document(s->ing->parser, mt_str_trim(text), &s->ing->last);
+    if (st != MT_OK)
+        return mt_err_set(err, st, "%s:%ld: %s", s->source, line, mt_status_str(st));
+    return ingest_take_result(s->ing, s->source, line, err);
+}
+
+/* True when some line of text is a JSON object by itself. */
+static bool any_line_is_object(struct mt_str text)
+{
+    size_t pos = 0;
+    while (pos < text.len) {
+        const char *nl = memchr(text.ptr + pos, '\n', text.len - pos);
+        size_t end = nl ? (size_t)(nl - text.ptr) : text.len;
+        struct mt_str line = mt_str_trim((struct mt_str){text.ptr + pos, end - pos});
+        if (line.len > 1 && line.ptr[0] == '{') {
+            json_t *v = json_loadb(line.ptr, line.len, 0, NULL);
+            bool object = json_is_object(v);
+            json_decref(v);
+            if (object)
+                return true;
+        }
+        pos = end + 1;
+    }
+    return false;
+}
+
+/* Ingests the buffered text line by line, numbering from s->first_line. */
+static enum mt_status replay_lines(struct stream *s, struct mt_err *err)
+{
+    struct mt_str text = mt_buf_str(&s->whole);
+    long line = s->first_line;
+    size_t pos = 0;
+    enum mt_status st = MT_OK;
+
+    s->too_long = false;
+    while (pos < text.len && st == MT_OK) {
+        const char *nl = memchr(text.ptr + pos, '\n', text.len - pos);
+        size_t end = nl ? (size_t)(nl - text.ptr) : text.len;
+        struct mt_str l = {text.ptr + pos, end - pos};
+        if (!is_blank(l))
+            st = ingest_line(s, l, line, err);
+        pos = end + 1;
+        line++;
+    }
+    mt_buf_reset(&s->whole);
+    return st;
+}
+
+/* Parses the buffered text as one document, or falls back to lines. */
+static enum mt_status finish_buffer(struct stream *s, struct mt_err *err)
+{
+    struct mt_str text = mt_buf_str(&s->whole);
+
+    s->ing->stats.documents++;
+    enum mt_status st = mt_event_parse_document(s->ing->parser, text, &s->ing->last);
+    if (st != MT_OK)
+        return mt_err_set(err, st, "%s: %s", s->source, mt_status_str(st));
+    if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(text))
+        return ingest_take_result(s->ing, s->source, 0, err);
+
+    s->ing->stats.documents--;
+    return replay_lines(s, err);
+}
+
+/* Adds the line last read to the buffered document. */
+static enum mt_status buffer_line(struct stream *s, struct mt_err *err)
+{
+    if (s->whole.len == 0)
+        s->first_line = s->line;
+    if (!s->too_long && mt_buf_append(&s->whole, s->text.data, s->text.len) == MT_OK &&
+        mt_buf_append_byte(&s->whole, '\n') == MT_OK)
+        return MT_OK;
+
+    /* Too large for one document: take what was buffered as lines. */
+    enum mt_status st = replay_lines(s, err);
+    s->mode = MODE_LINES;
+    if (st == MT_OK)
+        st = ingest_line(s, mt_buf_str(&s->text), s->line, err);
+    return st;
+}
+
+enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *source,
+                                struct mt_err *err)
+{
+    struct stream s = {.ing = ing, .in = in, .source = source, .mode = MODE_UNKNOWN};
+    enum mt_status st = MT_OK;
+
+    mt_buf_init(&s.text, MAX_LINE);
+    mt_buf_init(&s.whole, MAX_LINE);
+    while (st == MT_OK && read_line(&s)) {
+        struct mt_str text = mt_buf_str(&s.text);
+        if (s.mode == MODE_BUFFER) {
+            st = buffer_line(&s, err);
+            continue;
+        }
+        if (is_blank(text))
+            continue;
+        if (s.mode == MODE_UNKNOWN && !s.too_long) {
+            json_t *v = json_loadb(text.ptr, text.len, 0, NULL);
+            s.mode = v != NULL ? MODE_LINES : MODE_BUFFER;
+            json_decref(v);
+            if (s.mode == MODE_BUFFER) {
+                st = buffer_line(&s, err);
+                continue;
+            }
+        }
+        s.mode = MODE_LINES;
+        st = ingest_line(&s, text, s.line, err);
+    }
+
+    if (st == MT_OK && ferror(in))
+        st = mt_err_set(err, MT_ERR_IO, "cannot read '%s': %s", source, strerror(errno));
+    if (st == MT_OK && s.mode == MODE_BUFFER && s.whole.len > 0)
+        st = finish_buffer(&s, err);
+    if (st == MT_OK)
+        st = mt_ingest_flush(ing, err);
+
+    mt_buf_cleanup(&s.text);
+    mt_buf_cleanup(&s.whole);
+    return st;
+}

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SQLite backend: one file, WAL, schema versioned with PRAGMA
+ * user_version and migrated forward on open.
+ *
+ * Rows live in table "events", one column per report column plus the event
+ * time in ms and the row key, which is UNIQUE: INSERT OR IGNORE makes writes
+ * idempotent and sqlite3_changes() tells a new row from a duplicate.  The
+ * index events_by_time covers the report order, so a week's report is one
+ * index range scan with no sort.  Rejected input lives in "quarantine",
+ * deduplicated by a digest of the raw bytes.
+ *
+ * Writers take the lock up front (BEGIN IMMEDIATE) and wait up to the busy
+ * timeout for each other, so several ingests may run at once.  Every write
+ * transaction is committed with synchronous=FULL: when put_rows returns, the
+ * rows survive a crash or power loss.
+ */
+#include "mt/store.h"
+
+#include "mt/clock.h"
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "MTRK": marks the file as mailtrack's (PRAGMA application_id). */
+#define MT_SQLITE_APP_ID 0x4d54524b
+
+struct sqlite_store {
+    struct mt_store base;
+    sqlite3 *db;
+    sqlite3_stmt *insert_row;
+    sqlite3_stmt *insert_quarantine;
+};
+
+/* Schema steps; step i takes the file from user_version i to i + 1. */
+static const char *const s_migrations[] = {
+    /* 1: the events table and the index the weekly report reads. */
+    "CREATE TABLE events ("
+    "  row_key TEXT NOT NULL UNIQUE,"
+    "  event_time_ms INTEGER NOT NULL,"
+#define MT_COLUMN_SQL(sym, name) "  " #name " TEXT,"
+    MT_COLUMN_LIST(MT_COLUMN_SQL)
+#undef MT_COLUMN_SQL
+    "  stored_at_ms INTEGER NOT NULL);"
+    "CREATE INDEX events_by_time ON events"
+    "  (event_time_ms, message_id, recipient, event_type, row_key);",
+
+    /* 2: rejected input, kept raw with the reason. */
+    "CREATE TABLE quarantine ("
+    "  id INTEGER PRIMARY KEY,"
+    "  digest TEXT NOT NULL UNIQUE,"
+    "  received_ms INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  record INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  raw BLOB NOT NULL);",
+};
+
+#define MT_SCHEMA_VERSION ((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))
+
+int mt_store_sqlite_schema_version(void)
+{
+    return MT_SCHEMA_VERSION;
+}
+
+static enum mt_status db_fail(struct sqlite_store *s, struct mt_err *err, const char *what)
+{
+    return mt_err_set(err, MT_ERR_STORE, "database '%s': %s: %s", s->base.location, what,
+                      sqlite3_errmsg(s->db));
+}
+
+static enum mt_status exec(struct sqlite_store *s, const char *sql, struct mt_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return MT_OK;
+    enum mt_status st = mt_err_set(err, MT_ERR_STORE, "database '%s': %s", s->base.location,
+                                   msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return st;
+}
+
+static int pragma_int(struct sqlite_store *s, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    int value = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+}
+
+/* True when the file holds tables but is not marked as mailtrack's. */
+static bool is_foreign(struct sqlite_store *s, int version)
+{
+    int app_id = pragma_int(s, "PRAGMA application_id");
+    int tables = pragma_int(s, "SELECT count(*) FROM sqlite_master");
+    return app_id != MT_SQLITE_APP_ID && (version > 0 || tables > 0);
+}
+
+/*
+ * Brings the schema to MT_SCHEMA_VERSION.  Runs under an immediate
+ * transaction and re-reads the version inside it, so two processes opening a
+ * new file at once migrate it once.
+ */
+static enum mt_status migrate(struct sqlite_store *s, struct mt_err *err)
+{
+    enum mt_status st = exec(s, "BEGIN IMMEDIATE", err);
+    if (st != MT_OK)
+        return st;
+
+    int version = pragma_int(s, "PRAGMA user_version");
+    if (version < 0) {
+        st = db_fail(s, err, "cannot read the schema version");
+    } else if (version > MT_SCHEMA_VERSION) {
+        st = mt_err_set(err, MT_ERR_STORE_VERSION,
+                        "database '%s' has schema version %d; this mailtrack knows up to %d",
+                        s->base.location, version, MT_SCHEMA_VERSION);
+    } else if (is_foreign(s, version)) {
+        st = mt_err_set(err, MT_ERR_STORE, "database '%s' is not a mailtrack database",
+                        s->base.location);
+    }
+
+    for (int v = version; st == MT_OK && v < MT_SCHEMA_VERSION; v++) {
+        char sql[96];
+        st = exec(s, s_migrations[v], err);
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d; PRAGMA application_id = %d", v + 1,
+                 MT_SQLITE_APP_ID);
+        if (st == MT_OK)
+            st = exec(s, sql, err);
+    }
+
+    if (st == MT_OK)
+        return exec(s, "COMMIT", err);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+static enum mt_status prepare(struct sqlite_store *s, struct mt_err *err)
+{
+    static const char insert_row[] =
+        "INSERT OR IGNORE INTO events (row_key, event_time_ms, stored_at_ms"
+#define MT_COLUMN_NAME(sym, name) ", " #name
+        MT_COLUMN_LIST(MT_COLUMN_NAME)
+#undef MT_COLUMN_NAME
+        ") VALUES (?, ?, ?"
+#define MT_COLUMN_PARAM(sym, name) ", ?"
+        MT_COLUMN_LIST(MT_COLUMN_PARAM)
+#undef MT_COLUMN_PARAM
+        ")";
+    static const char insert_quarantine[] =
+        "INSERT OR IGNORE INTO quarantine (digest, received_ms, source, line, record, reason, raw)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+    if (sqlite3_prepare_v3(s->db, insert_row, -1, SQLITE_PREPARE_PERSISTENT, &s->insert_row,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(s->db, insert_quarantine, -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->insert_quarantine, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot prepare statements");
+    return MT_OK;
+}
+
+static void bind_str(sqlite3_stmt *stmt, int index, struct mt_str s)
+{
+    if (s.ptr == NULL)
+        sqlite3_bind_null(stmt, index);
+    else
+        sqlite3_bind_text(stmt, index, s.ptr, (int)s.len, SQLITE_STATIC);
+}
+
+/* Inserts one row; sets *outcome.  false on a database error. */
+static bool insert_one(struct sqlite_store *s, const struct mt_row *row, int64_t now_ms,
+                       enum mt_put_outcome *outcome)
+{
+    sqlite3_stmt *stmt = s->insert_row;
+
+    sqlite3_bind_text(stmt, 1, row->key, MT_ROW_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, row->event_time_ms);
+    sqlite3_bind_int64(stmt, 3, now_ms);
+    for (int c = 0; c < MT_COL_COUNT; c++)
+        bind_str(stmt, 4 + c, row->col[c]);
+
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return false;
+    *outcome = sqlite3_changes(s->db) > 0 ? MT_PUT_STORED : MT_PUT_DUPLICATE;
+    return true;
+}
+
+static enum mt_status sqlite_put_rows(struct mt_store *store, const struct mt_row *rows,
+                                      size_t count, enum mt_put_outcome *outcomes,
+                                      struct mt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    int64_t now_ms = mt_time_now_ms();
+
+    for (size_t i = 0; i < count; i++)
+        outcomes[i] = MT_PUT_FAILED;
+    if (count == 0)
+        return MT_OK;
+
+    enum mt_status st = exec(s, "BEGIN IMMEDIATE", err);
+    if (st != MT_OK)
+        return st;
+
+    for (size_t i = 0; i < count; i++) {
+        if (!insert_one(s, &rows[i], now_ms, &outcomes[i])) {
+            st = db_fail(s, err, "cannot insert a row");
+            break;
+        }
+    }
+    if (st == MT_OK)
+        st = exec(s, "COMMIT", err);
+    if (st != MT_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        for (size_t i = 0; i < count; i++)
+            outcomes[i] = MT_PUT_FAILED;
+    }
+    return st;
+}
+
+/* Hex SHA-256 of the raw bytes: the quarantine's deduplication key. */
+static void raw_digest(struct mt_str raw, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    memset(md, 0, sizeof(md));
+    EVP_Digest(raw.ptr ? raw.ptr : "", raw.len, md, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xf];
+    }
+    out[64] = '\0';
+}
+
+static enum mt_status sqlite_put_quarantine(struct mt_store *store,
+                                            const struct mt_quarantine_entry *e,
+                                            struct mt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    sqlite3_stmt *stmt = s->insert_quarantine;
+    char digest[65];
+
+    raw_digest(e->raw, digest);
+    sqlite3_bind_text(stmt, 1, digest, 64, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, e->received_ms);
+    sqlite3_bind_text(stmt, 3, e->source ? e->source : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 4, e->line);
+    sqlite3_bind_int(stmt, 5, e->record);
+    sqlite3_bind_text(stmt, 6, e->reason ? e->reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(stmt, 7, e->raw.ptr ? e->raw.ptr : "", e->raw.len, SQLITE_STATIC);
+
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (rc != SQLITE_DONE)
+        return db_fail(s, err, "cannot keep rejected input");
+    return MT_OK;
+}
+
+static struct mt_str column_str(sqlite3_stmt *stmt, int index)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, index);
+    if (text == NULL)
+        return MT_STR_NULL;
+    return (struct mt_str){(const char *)text, (size_t)sqlite3_column_bytes(stmt, index)};
+}
+
+static enum mt_status sqlite_query(struct mt_store *store, int64_t from_ms, int64_t to_ms,
+                                   mt_store_row_fn fn, void *ctx, struct mt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    static const char sql[] =
+        "SELECT row_key, event_time_ms"
+#define MT_COLUMN_NAME(sym, name) ", " #name
+        MT_COLUMN_LIST(MT_COLUMN_NAME)
+#undef MT_COLUMN_NAME
+        " FROM events WHERE event_time_ms >= ? AND event_time_ms < ?"
+        " ORDER BY event_time_ms, message_id, recipient, event_type, row_key";
+    sqlite3_stmt *stmt = NULL;
+    enum mt_status st = MT_OK;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot prepare the report query");
+    sqlite3_bind_int64(stmt, 1, from_ms);
+    sqlite3_bind_int64(stmt, 2, to_ms);
+
+    int rc;
+    while (st == MT_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct mt_row row;
+        struct mt_str key = column_str(stmt, 0);
+        memset(&row, 0, sizeof(row));
+        memcpy(row.key, key.ptr, key.len < MT_ROW_KEY_LEN ? key.len : MT_ROW_KEY_LEN);
+        row.event_time_ms = sqlite3_column_int64(stmt, 1);
+        for (int c = 0; c < MT_COL_COUNT; c++)
+            row.col[c] = column_str(stmt, 2 + c);
+        if (mt_event_type_parse(row.col[MT_COL_EVENT_TYPE], &row.type) != MT_OK)
+            row.type = MT_EVENT_TYPE_COUNT;
+        st = fn(ctx, &row);
+    }
+    if (st == MT_OK && rc != SQLITE_DONE)
+        st = db_fail(s, err, "report query failed");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static enum mt_status sqlite_list_quarantine(struct mt_store *store, mt_store_quarantine_fn fn,
+                                             void *ctx, struct mt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    static const char sql[] =
+        "SELECT id, received_ms, source, line, record, reason, raw FROM quarantine ORDER BY id";
+    sqlite3_stmt *stmt = NULL;
+    enum mt_status st = MT_OK;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot prepare the quarantine listing");
+
+    int rc;
+    while (st == MT_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct mt_quarantine_entry e = {
+            .id = sqlite3_column_int64(stmt, 0),
+            .received_ms = sqlite3_column_int64(stmt, 1),
+            .source = (const char *)sqlite3_column_text(stmt, 2),
+            .line = (long)sqlite3_column_int64(stmt, 3),
+            .record = sqlite3_column_int(stmt, 4),
+            .reason = (const char *)sqlite3_column_text(stmt, 5),
+        };
+        e.raw.ptr = sqlite3_column_blob(stmt, 6);
+        e.raw.len = (size_t)sqlite3_column_bytes(stmt, 6);
+        if (e.raw.ptr == NULL)
+            e.raw.ptr = "";
+        st = fn(ctx, &e);
+    }
+    if (st == MT_OK && rc != SQLITE_DONE)
+        st = db_fail(s, err, "quarantine listing failed");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static enum mt_status sqlite_setup(struct mt_store *store, struct mt_err *err)
+{
+    (void)store;
+    (void)err;
+    return MT_OK; /* the schema is created on open */
+}
+
+static void sqlite_close(struct mt_store *store)
+{
+    struct sqlite_store *s = (struct sqlite_store *)store;
+    sqlite3_finalize(s->insert_row);
+    sqlite3_finalize(s->insert_quarantine);
+    sqlite3_close(s->db);
+    free(s->base.location);
+    free(s);
+}
+
+static const struct mt_store_ops s_sqlite_ops = {
+    .name = "sqlite",
+    .put_rows = sqlite_put_rows,
+    .put_quarantine = sqlite_put_quarantine,
+    .query = sqlite_query,
+    .list_quarantine = sqlite_list_quarantine,
+    .setup = sqlite_setup,
+    .close = sqlite_close,
+};
+
+enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_options *options,
+                                    struct mt_store **out, struct mt_err *err)
+{
+    int timeout_ms = options && options->busy_timeout_ms ? options->busy_timeout_ms : 30000;
+    enum mt_status st;
+
+    *out = NULL;
+    struct sqlite_store *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->base.location = strdup(path)) == NULL) {
+        free(s);
+        return mt_err_set(err, MT_ERR_NOMEM, "out of memory opening '%s'", path);
+    }
+    s->base.ops = &s_sqlite_ops;
+
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        st = mt_err_set(err, MT_ERR_STORE, "cannot open database '%s': %s", path,
+                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, timeout_ms);
+    sqlite3_extended_result_codes(s->db, 1);
+
+    st = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", err);
+    if (st == MT_OK)
+        st = migrate(s, err);
+    if (st == MT_OK)
+        st = prepare(s, err);
+
+out:
+    if (st != MT_OK) {
+        sqlite_close(&s->base);
+        return st;
+    }
+    *out = &s->base;
+    return MT_OK;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Tests of string views, capped buffers, the arena and status texts. */
+#include "harness.h"
+
+#include "mt/buf.h"
+#include "mt/status.h"
+
+#include <string.h>
+
+static void test_core_buf_append_and_cap(void **state)
+{
+    (void)state;
+    struct mt_buf b;
+    mt_buf_init(&b, 10);
+    assert_int_equal(mt_buf_append_cstr(&b, "hello"), MT_OK);
+    assert_int_equal(mt_buf_appendf(&b, "%d", 1234), MT_OK);
+    assert_string_equal(b.data, "hello1234");
+    assert_int_equal(mt_buf_append_cstr(&b, "xy"), MT_ERR_TOO_LARGE);
+    assert_string_equal(b.data, "hello1234");
+    assert_int_equal(mt_buf_append_byte(&b, '!'), MT_OK);
+    assert_int_equal(b.len, 10);
+    mt_buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(b.data, "");
+    mt_buf_cleanup_secure(&b);
+    assert_null(b.data);
+}
+
+static void test_core_buf_appendf_long(void **state)
+{
+    (void)state;
+    struct mt_buf b;
+    char big[1000];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    mt_buf_init(&b, 0);
+    assert_int_equal(mt_buf_appendf(&b, "<%s>", big), MT_OK);
+    assert_int_equal(b.len, 1001);
+    assert_int_equal(b.data[0], '<');
+    assert_int_equal(b.data[1000], '>');
+    mt_buf_cleanup(&b);
+}
+
+static void test_core_str_compare_and_trim(void **state)
+{
+    (void)state;
+    assert_true(mt_str_cmp(MT_STR_NULL, MT_STR_LIT("")) < 0);
+    assert_true(mt_str_cmp(MT_STR_LIT("a"), MT_STR_NULL) > 0);
+    assert_int_equal(mt_str_cmp(MT_STR_NULL, MT_STR_NULL), 0);
+    assert_true(mt_str_cmp(MT_STR_LIT("ab"), MT_STR_LIT("abc")) < 0);
+    assert_true(mt_str_cmp(MT_STR_LIT("b"), MT_STR_LIT("abc")) > 0);
+    assert_true(mt_str_eq(MT_STR_LIT("x"), MT_STR_LIT("x")));
+    assert_false(mt_str_eq(MT_STR_LIT("x"), MT_STR_NULL));
+    assert_mt_str_equal(mt_str_trim(MT_STR_LIT(" \t a b \r\n")), "a b");
+    assert_mt_str_equal(mt_str_trim(MT_STR_LIT("   ")), "");
+}
+
+static void test_core_utf8_validation(void **state)
+{
+    (void)state;
+    assert_true(mt_utf8_valid(MT_STR_LIT("plain")));
+    assert_true(mt_utf8_valid(MT_STR_LIT("caf\xc3\xa9 \xf0\x9f\x93\xa7 \xe2\x82\xac")));
+    assert_false(mt_utf8_valid(MT_STR_LIT("\xc3")));          /* truncated */
+    assert_false(mt_utf8_valid(MT_STR_LIT("\xc0\xaf")));      /* overlong */
+    assert_false(mt_utf8_valid(MT_STR_LIT("\xed\xa0\x80")));  /* surrogate */
+    assert_false(mt_utf8_valid(MT_STR_LIT("\xf4\x90\x80\x80"))); /* past U+10FFFF */
+    assert_false(mt_utf8_valid(MT_STR_LIT("\xe2\x28\xa1")));  /* bad continuation */
+}
+
+static void test_core_arena_alloc_and_reset(void **state)
+{
+    (void)state;
+    struct mt_arena a;
+    mt_arena_init(&a, 0);
+    struct mt_str s = mt_arena_strdup(&a, MT_STR_LIT("kept"));
+    assert_mt_str_equal(s, "kept");
+    assert_int_equal(s.ptr[4], '\0');
+    void *big = mt_arena_alloc(&a, 100000);
+    assert_non_null(big);
+    memset(big, 1, 100000);
+    for (int i = 0; i < 1000; i++)
+        assert_non_null(mt_arena_alloc(&a, 100));
+    mt_arena_reset(&a);
+    assert_int_equal(a.used_bytes, 0);
+    assert_non_null(mt_arena_alloc(&a, 10));
+    mt_arena_cleanup(&a);
+
+    mt_arena_init(&a, 1000);
+    assert_non_null(mt_arena_alloc(&a, 500));
+    assert_null(mt_arena_alloc(&a, 600));
+    mt_arena_cleanup(&a);
+}
+
+static void test_core_err_first_write_wins(void **state)
+{
+    (void)state;
+    struct mt_err err = {0};
+    assert_int_equal(mt_err_set(&err, MT_ERR_IO, "cannot read '%s'", "a.json"), MT_ERR_IO);
+    assert_int_equal(mt_err_set(&err, MT_ERR_STORE, "later"), MT_ERR_STORE);
+    assert_int_equal(err.code, MT_ERR_IO);
+    assert_string_equal(mt_err_text(&err), "cannot read 'a.json'");
+    mt_err_clear(&err);
+    assert_int_equal(err.code, MT_OK);
+    err.code = MT_ERR_TIMEOUT;
+    assert_string_equal(mt_err_text(&err), "timed out");
+    assert_string_equal(mt_status_name(MT_ERR_TIMEOUT), "MT_ERR_TIMEOUT");
+    assert_string_equal(mt_status_name(MT_STATUS_COUNT), "MT_ERR_UNKNOWN");
+    assert_int_equal(mt_err_set(NULL, MT_ERR_IO, "ignored"), MT_ERR_IO);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_core_buf_append_and_cap),
+    cmocka_unit_test(test_core_buf_appendf_long),
+    cmocka_unit_test(test_core_str_compare_and_trim),
+    cmocka_unit_test(test_core_utf8_validation),
+    cmocka_unit_test(test_core_arena_alloc_and_reset),
+    cmocka_unit_test(test_core_err_first_write_wins),
+};
+
+MT_TEST_MAIN(tests)
