@@ -118,7 +118,7 @@ static void test_report_csv_and_summary(void **state)
     assert_int_equal(mt_output_open(outdir, &out, &err), MT_OK);
     assert_int_equal(mt_report_generate(&run, out, &loc, &err), MT_OK);
     mt_output_close(out);
-    assert_non_null(strstr(loc.data, "reports//email-events-2026-W48.csv"));
+    assert_non_null(strstr(loc.data, "reports/email-events-2026-W48.csv"));
 
     assert_int_equal(run.summary.rows, 8);
     assert_int_equal(run.summary.recipients_sent, 4);
