@@ -102,7 +102,8 @@ static void test_report_csv_and_summary(void **state)
     ingest(EVENT("Send", "send", "", "\"a@x.net\",\"b@x.net\",\"c@x.net\",\"d@x.net\"")
            EVENT("Delivery", "delivery", ",\"recipients\":[\"a@x.net\",\"b@x.net\"]", "\"a@x.net\"")
            EVENT("Bounce", "bounce",
-                 ",\"bounceType\":\"Permanent\",\"bouncedRecipients\":[{\"emailAddress\":\"c@x.net\"}]",
+                 ",\"bounceType\":\"Permanent\","
+                 "\"bouncedRecipients\":[{\"emailAddress\":\"c@x.net\"}]",
                  "\"c@x.net\"")
            EVENT("Complaint", "complaint",
                  ",\"complainedRecipients\":[{\"emailAddress\":\"a@x.net\"}]", "\"a@x.net\""));
