@@ -26,7 +26,11 @@
  * failure, timeouts of one attempt, responses cut short, empty replies) and
  * every response the classify callback calls MT_HTTP_RETRY; by default HTTP
  * 429 and 5xx.  TLS verification failures, a refused link-local address and
- * an oversized response are never retried.
+ * an oversized response are never retried.  A retry resends the same request
+ * whatever its method, POST and PUT included: a write that may already have
+ * taken effect (a 500 or a reset after sending) is sent again, so writes must
+ * be idempotent or conditional, or the classify callback must fail them.
+ * Retry-After is not honoured (see docs/KNOWN_LIMITATIONS.md).
  *
  * Safety defaults: TLS peers and host names are always verified; redirects
  * are not followed; no proxy is used, whatever http_proxy / https_proxy say,
@@ -89,8 +93,9 @@ void mt_http_headers_init(struct mt_http_headers *h);
 
 /*
  * Appends one header; copies both.  MT_ERR_INVALID when the name is empty or
- * holds ':', or either part holds CR, LF or NUL; MT_ERR_TOO_LARGE past
- * MT_HTTP_MAX_HEADER_BYTES; MT_ERR_NOMEM.
+ * holds ':' or a space, or either part holds CR, LF or NUL; MT_ERR_TOO_LARGE
+ * past MT_HTTP_MAX_HEADER_BYTES in all; MT_ERR_NOMEM.  A failed add leaves
+ * the list as it was.
  */
 enum mt_status mt_http_headers_add(struct mt_http_headers *h, struct mt_str name,
                                    struct mt_str value);
@@ -185,10 +190,10 @@ struct mt_http_request {
     size_t header_count;
 
     /*
-     * The body; ptr NULL sends none.  A present body (even empty) is sent
-     * with Content-Length and an empty Expect: so no 100-continue wait
-     * happens.  libcurl's default form Content-Type is never added; set
-     * Content-Type among the headers when the peer needs one.
+     * The body; ptr NULL sends none (a POST then sends an empty one).  A
+     * body is sent with Content-Length, and without Expect: 100-continue so
+     * no wait happens.  No Content-Type is added; set one among the headers
+     * when the peer needs it.
      */
     struct mt_str body;
 
@@ -205,10 +210,10 @@ struct mt_http_request {
 
 /* What came back; the last attempt's status, headers and body. */
 struct mt_http_response {
-    long status;                     /* HTTP status; 0 when no response arrived */
+    long status;                     /* HTTP status; 0 when no complete response arrived */
     struct mt_http_headers headers;  /* of the final response */
     struct mt_buf body;              /* capped; NUL-terminated once anything arrived */
-    int attempts;                    /* attempts made, first included */
+    int attempts;                    /* attempts started, first included */
 };
 
 /* Prepares an empty response.  Allocates nothing. */

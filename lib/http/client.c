@@ -31,6 +31,11 @@ static void init_curl_once(void)
     s_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/*
+ * LIMITATION: the default is a plain static, not synchronised with
+ * mt_http_client_new; changing it while another thread creates a client is a
+ * data race, so it must be set once at start-up.
+ */
 enum mt_status mt_http_set_default_ca_file(const char *path)
 {
     char *copy = NULL;

@@ -9,9 +9,20 @@
  * the AWS JSON and REST protocols are specified over it; bodies are sent with
  * Content-Length and never with 100-continue.
  *
- * Not handled: Retry-After is not honoured (the jittered backoff decides),
- * bodies are held in memory, and responses are not decompressed (no
- * Accept-Encoding is sent, so none arrive compressed).
+ * Responses are not decompressed: no Accept-Encoding is sent, so none
+ * arrive compressed.
+ *
+ * LIMITATION: Retry-After is not honoured; the jittered backoff alone decides
+ * when to retry, so a server asking for a longer pause may be retried sooner
+ * and answer 429/503 again until attempts or the deadline run out.
+ *
+ * LIMITATION: request and response bodies are held whole in memory; a
+ * response larger than its cap fails with MT_ERR_TOO_LARGE rather than being
+ * streamed, and an upload needs its whole body in memory.
+ *
+ * LIMITATION: libcurl copies request headers into buffers of its own and
+ * frees them without wiping, so an Authorization or security-token value can
+ * stay in freed heap memory; only this component's own copies are wiped.
  */
 #include "http_int.h"
 
@@ -30,6 +41,7 @@ struct http_call {
     const struct mt_http_request *req;
     struct mt_http_response *resp;
     const char *method;
+    struct mt_str body;            /* what is sent: the request's, or empty for a bare POST */
     struct http_url url;
     enum mt_status sink_status;    /* a cap or memory failure inside a libcurl callback */
     const char *sink_what;         /* "response body" or "response headers" */
@@ -130,6 +142,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
     return 0;
 }
 
+/* Writes the address of sa as text into out. */
+static void address_text(const struct sockaddr *sa, char out[INET6_ADDRSTRLEN])
+{
+    const void *raw = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    if (sa->sa_family == AF_INET6)
+        raw = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (inet_ntop(sa->sa_family, raw, out, INET6_ADDRSTRLEN) == NULL)
+        snprintf(out, INET6_ADDRSTRLEN, "(unprintable)");
+}
+
 /* libcurl socket hook: refuses link-local addresses, whatever name led to them. */
 static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_sockaddr *addr)
 {
@@ -137,10 +159,7 @@ static curl_socket_t open_socket(void *ctx, curlsocktype purpose, struct curl_so
     (void)purpose;
 
     if (http_sockaddr_is_link_local(&addr->addr)) {
-        const void *raw = addr->family == AF_INET6
-                              ? (const void *)&((struct sockaddr_in6 *)(void *)&addr->addr)->sin6_addr
-                              : (const void *)&((struct sockaddr_in *)(void *)&addr->addr)->sin_addr;
-        inet_ntop(addr->family, raw, call->refused_addr, sizeof(call->refused_addr));
+        address_text(&addr->addr, call->refused_addr);
         return CURL_SOCKET_BAD;
     }
     return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
@@ -210,7 +229,7 @@ static enum mt_status build_headers(const struct http_call *call, struct curl_sl
         st = append_header(out, &scratch, name, value);
     mt_buf_cleanup_secure(&scratch);
 
-    if (st != MT_OK || req->body.ptr == NULL)
+    if (st != MT_OK || call->body.ptr == NULL)
         return st;
 
     struct curl_slist *grown = *out;
@@ -231,10 +250,13 @@ static enum mt_status build_headers(const struct http_call *call, struct curl_sl
             (rc) = curl_easy_setopt((curl), (option), (value));                               \
     } while (0)
 
-/* The method and body. */
+/*
+ * The method and body.  A body goes through POSTFIELDS whatever the method,
+ * with CUSTOMREQUEST naming any method but POST; HEAD needs NOBODY so that
+ * libcurl does not wait for a body.
+ */
 static CURLcode set_method(CURL *curl, const struct http_call *call)
 {
-    const struct mt_http_request *req = call->req;
     CURLcode rc = CURLE_OK;
 
     if (strcmp(call->method, "HEAD") == 0) {
@@ -242,17 +264,15 @@ static CURLcode set_method(CURL *curl, const struct http_call *call)
         return rc;
     }
 
-    if (req->body.ptr != NULL) {
-        HTTP_SETOPT(curl, rc, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body.len);
-        HTTP_SETOPT(curl, rc, CURLOPT_POSTFIELDS, req->body.ptr);
-    } else if (strcmp(call->method, "GET") == 0) {
+    if (call->body.ptr != NULL) {
+        HTTP_SETOPT(curl, rc, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body.len);
+        HTTP_SETOPT(curl, rc, CURLOPT_POSTFIELDS, call->body.ptr);
+    } else {
         HTTP_SETOPT(curl, rc, CURLOPT_HTTPGET, 1L);
     }
 
-    if (strcmp(call->method, "POST") != 0 && strcmp(call->method, "GET") != 0)
+    if (strcmp(call->method, "POST") != 0)
         HTTP_SETOPT(curl, rc, CURLOPT_CUSTOMREQUEST, call->method);
-    else if (req->body.ptr != NULL && strcmp(call->method, "GET") == 0)
-        HTTP_SETOPT(curl, rc, CURLOPT_CUSTOMREQUEST, "GET");
     return rc;
 }
 
@@ -447,11 +467,11 @@ static void run_attempt(struct http_call *call, int attempt, struct attempt_end 
                         struct mt_err *err)
 {
     int64_t left = time_left_ms(call);
-    int64_t timeout_ms = left < call->client->attempt_timeout_ms ? left
-                                                                  : call->client->attempt_timeout_ms;
+    int64_t limit = call->client->attempt_timeout_ms;
+    int64_t timeout_ms = left < limit ? left : limit;
     int64_t start = mt_time_monotonic_ms();
 
-    call->deadline_bound = left <= call->client->attempt_timeout_ms;
+    call->deadline_bound = left <= limit;
     call->resp->attempts = attempt;
     end->reported = false;
     if (prepare_attempt(call, attempt, end, err) != MT_OK)
@@ -566,7 +586,11 @@ enum mt_status mt_http_client_send(struct mt_http_client *client,
         .req = req,
         .resp = resp,
         .method = req->method != NULL && req->method[0] != '\0' ? req->method : "GET",
+        .body = req->body,
     };
+
+    if (call.body.ptr == NULL && strcmp(call.method, "POST") == 0)
+        call.body = MT_STR_LIT("");
 
     mt_buf_init(&call.url.redacted, 0);
     clear_response(resp);

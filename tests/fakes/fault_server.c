@@ -23,6 +23,7 @@
  *                   action=respond  answer normally (default)
  *                   action=reset    close the connection with a TCP reset, no answer
  *                   action=truncate announce a longer body than is sent, then close
+ *                   action=chunked  send the body chunked, without Content-Length
  *                   body=...        the rest of the line is the answer body
  *   GET /stats    "requests=N connections=M pending=K": data requests so far,
  *                 connections that carried at least one, steps not yet used
@@ -51,7 +52,7 @@
 #define MAX_HEADERS 16
 #define MAX_REQUEST_BODY ((size_t)16 << 20)
 
-enum step_action { ACTION_RESPOND, ACTION_RESET, ACTION_TRUNCATE };
+enum step_action { ACTION_RESPOND, ACTION_RESET, ACTION_TRUNCATE, ACTION_CHUNKED };
 
 struct step {
     unsigned status;
@@ -124,6 +125,8 @@ static bool parse_token(struct step *s, char *tok)
         return (s->action = ACTION_RESET), true;
     if (strcmp(tok, "action=truncate") == 0)
         return (s->action = ACTION_TRUNCATE), true;
+    if (strcmp(tok, "action=chunked") == 0)
+        return (s->action = ACTION_CHUNKED), true;
 
     char *colon = strchr(tok, ':');
     if (strncmp(tok, "header=", 7) != 0 || colon == NULL || s->header_count == MAX_HEADERS)
@@ -151,7 +154,8 @@ static bool parse_step(char *line, struct step *s)
     }
 
     char *save = NULL;
-    for (char *tok = strtok_r(line, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+    for (char *tok = strtok_r(line, " \t", &save); tok != NULL;
+         tok = strtok_r(NULL, " \t", &save)) {
         if (!parse_token(s, tok)) {
             fprintf(stderr, "mt_fault_server: unknown script token '%s'\n", tok);
             return false;
@@ -283,7 +287,7 @@ static void delay(long ms)
         nanosleep(&slice, NULL);
 }
 
-/* Content reader for action=truncate: the body once, then an error that closes. */
+/* Content reader: the body once, then an error that closes the connection. */
 static ssize_t truncated_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     const char *body = cls;
@@ -294,6 +298,15 @@ static ssize_t truncated_reader(void *cls, uint64_t pos, char *buf, size_t max)
     size_t n = len - (size_t)pos < max ? len - (size_t)pos : max;
     memcpy(buf, body + pos, n);
     return (ssize_t)n;
+}
+
+/* Content reader for action=chunked: the body, then a normal end. */
+static ssize_t chunked_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    const char *body = cls;
+    if (pos >= strlen(body))
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return truncated_reader(cls, pos, buf, max);
 }
 
 static void free_body(void *cls)
@@ -311,6 +324,9 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct step *s, long 
     s->body = NULL;
     if (s->action == ACTION_TRUNCATE)
         r = MHD_create_response_from_callback(len + 1000, 4096, truncated_reader, body, free_body);
+    else if (s->action == ACTION_CHUNKED)
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, chunked_reader, body,
+                                              free_body);
     else
         r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (r == NULL)
@@ -485,6 +501,7 @@ static struct MHD_Daemon *start(MHD_AccessHandlerCallback handler, const char *c
     /* For plain HTTP the certificate options are cut off by an early MHD_OPTION_END. */
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1 << 20,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                             MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
                             cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
