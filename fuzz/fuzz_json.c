@@ -9,8 +9,8 @@
  * do not fit 64 bits and reals that overflow a double, which RFC 8259 allows
  * and mailtrack keeps as text; jansson nests deeper than MT_JSON_MAX_DEPTH;
  * and jansson reads numbers with the C library, which stops at a NUL byte,
- * so it accepts "1\0" where a strict parser must not: texts with a NUL are
- * only parsed, not compared.
+ * so it accepts "1\0" where a strict parser must not: a text with a NUL must
+ * be rejected here, whatever jansson says.
  */
 #include "mt/json.h"
 

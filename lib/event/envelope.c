@@ -307,8 +307,9 @@ enum mt_status mt_event_parse_document(struct mt_event_parser *p, struct mt_str 
     enum mt_status st = mt_json_parse(&p->json, doc, &root, &jerr);
     if (st != MT_OK) {
         if (st == MT_ERR_NOT_JSON)
-            event_add_reject(p, -1, MT_ERR_NOT_JSON, doc, "not valid JSON: %s at line %d, column %d",
-                             jerr.text, jerr.line, jerr.column);
+            event_add_reject(p, -1, MT_ERR_NOT_JSON, doc,
+                             "not valid JSON: %s at line %d, column %d", jerr.text, jerr.line,
+                             jerr.column);
         else
             event_add_reject(p, -1, MT_ERR_SCHEMA, doc, "document is too large to parse");
         finish(p, out);

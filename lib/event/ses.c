@@ -429,8 +429,8 @@ static bool add_rows(struct record *r, uint32_t record, uint32_t detail,
 
     /* No named recipient: one row, so the event is still counted. */
     if (r->code == MT_OK && r->p->fatal == MT_OK && r->p->row_count == first) {
-        uint32_t only = dest_count == 1 ? mt_json_first(r->j, mt_json_get(r->j, mail, "destination"))
-                                        : MT_JSON_NONE;
+        uint32_t dest = mt_json_get(r->j, mail, "destination");
+        uint32_t only = dest_count == 1 ? mt_json_first(r->j, dest) : MT_JSON_NONE;
         add_recipient_row(r, base, mt_json_str(r->j, only));
     }
     if (r->code != MT_OK || r->p->fatal != MT_OK) {

@@ -7,8 +7,9 @@
  * time in ms and the row key.  The unique index events_by_time, in report
  * order, makes INSERT OR IGNORE idempotent, lets sqlite3_changes() tell a
  * new row from a duplicate, and serves the report as one range scan with no
- * sort.  Rows arrive roughly in time order, so inserts land near its end.  Rejected input lives in "quarantine",
- * deduplicated by a digest of the raw bytes.
+ * sort.  Rows arrive roughly in time order, so inserts land near its end.
+ * Rejected input lives in "quarantine", deduplicated by a digest of the raw
+ * bytes.
  *
  * Writers take the lock up front (BEGIN IMMEDIATE) and wait up to the busy
  * timeout for each other, so several ingests may run at once.  Every write

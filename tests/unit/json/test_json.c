@@ -53,7 +53,8 @@ static void parse_bad(const char *text, size_t len, const char *needle, int line
 static void test_json_values_and_navigation(void **state)
 {
     (void)state;
-    uint32_t r = parse_ok(" {\"a\": [1, -2.5e3, \"x\", true, false, null, {}], \"b\": {\"c\": 7}} ");
+    uint32_t r = parse_ok(" {\"a\": [1, -2.5e3, \"x\", true, false, null, {}],"
+                          " \"b\": {\"c\": 7}} ");
     assert_int_equal(mt_json_type_of(&s_doc, r), MT_JSON_OBJECT);
     assert_int_equal(mt_json_node(&s_doc, r)->count, 2);
     uint32_t a = mt_json_get(&s_doc, r, "a");
