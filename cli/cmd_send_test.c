@@ -119,7 +119,7 @@ enum {
 struct send_args {
     const char *from, *subject, *body, *body_file, *configuration_set;
     const char *region, *host, *tls, *ca_file, *credentials_file;
-    const char **to;          /* --to values and simulator addresses */
+    const char **to; /* --to values and simulator addresses */
     size_t to_count;
     struct mt_buf *simulated; /* owned simulator addresses */
     size_t simulated_count;
@@ -188,8 +188,10 @@ static int take_option(struct cli *cli, struct send_args *a, int opt, const char
         return CLI_EXIT_OK;
     case OPT_TIMEOUT:
         if (!parse_timeout(arg, &a->timeout_ms))
-            return cli_usage_error(cli, "timeout '%s' is not a number of seconds from "
-                                        "0.001 to 3600", arg);
+            return cli_usage_error(cli,
+                                   "timeout '%s' is not a number of seconds from "
+                                   "0.001 to 3600",
+                                   arg);
         return CLI_EXIT_OK;
     default: return cli_usage_error(cli, "option is not handled");
     }
@@ -277,8 +279,10 @@ static int check_options(struct cli *cli, struct send_args *a, struct mt_buf *ho
         return cli_usage_error(cli, "%s", mt_err_text(&err));
 
     if (a->tls == NULL && mt_smtp_tls_for_port(a->port, tls) != MT_OK)
-        return cli_usage_error(cli, "port %u has no standard TLS mode: give --tls starttls "
-                                    "or --tls implicit", a->port);
+        return cli_usage_error(cli,
+                               "port %u has no standard TLS mode: give --tls starttls "
+                               "or --tls implicit",
+                               a->port);
     if (a->tls != NULL && strcmp(a->tls, "starttls") != 0 && strcmp(a->tls, "implicit") != 0)
         return cli_usage_error(cli, "--tls '%s' is not 'starttls' or 'implicit'", a->tls);
     if (a->tls != NULL)
@@ -296,7 +300,15 @@ static int check_options(struct cli *cli, struct send_args *a, struct mt_buf *ho
     return CLI_EXIT_OK;
 }
 
-/* Loads the credentials from --credentials-file or the environment. */
+/*
+ * Loads the credentials from --credentials-file or the environment.
+ *
+ * LIMITATION: a password given in MAILTRACK_SMTP_PASSWORD stays in the
+ * process environment, which mailtrack does not own and does not wipe; only
+ * its own copy is wiped.  The consequence is that it can be read from
+ * /proc/<pid>/environ by the same user while the command runs, and from a
+ * core dump.  --credentials-file avoids it.
+ */
 static int load_credentials(const struct cli *cli, const struct send_args *a,
                             struct mt_smtp_credentials *creds)
 {
@@ -338,8 +350,10 @@ static int read_body_file(const struct cli *cli, const char *path, struct mt_buf
         fclose(f);
 
     if (st != MT_OK || failed) {
-        cli_error(cli, st == MT_ERR_TOO_LARGE ? "body file '%s' is larger than 6 MiB"
-                                              : "cannot read body file '%s'", path);
+        cli_error(cli,
+                  st == MT_ERR_TOO_LARGE ? "body file '%s' is larger than 6 MiB"
+                                         : "cannot read body file '%s'",
+                  path);
         return CLI_EXIT_FAILURE;
     }
     if (!mt_utf8_valid(mt_buf_str(body))) {
@@ -415,9 +429,15 @@ static int send_message(struct cli *cli, const struct send_args *a, struct mt_sm
                         struct mt_str subject, struct mt_str body, int64_t now_ms)
 {
     struct mt_smtp_message msg = {
-        .from = a->from, .to = a->to, .to_count = a->to_count, .subject = subject,
-        .body = body, .configuration_set = a->configuration_set, .tags = a->tags,
-        .tag_count = a->tag_count, .date_ms = now_ms,
+        .from = a->from,
+        .to = a->to,
+        .to_count = a->to_count,
+        .subject = subject,
+        .body = body,
+        .configuration_set = a->configuration_set,
+        .tags = a->tags,
+        .tag_count = a->tag_count,
+        .date_ms = now_ms,
     };
     struct mt_smtp_result result;
     struct mt_buf text;
@@ -462,8 +482,12 @@ static int run(struct cli *cli, struct send_args *a)
         code = load_credentials(cli, a, &creds);
     if (code == CLI_EXIT_OK) {
         struct mt_smtp_options o = {
-            .host = host.data, .port = a->port, .tls = tls, .ca_file = a->ca_file,
-            .username = creds.username.data, .password = creds.password.data,
+            .host = host.data,
+            .port = a->port,
+            .tls = tls,
+            .ca_file = a->ca_file,
+            .username = creds.username.data,
+            .password = creds.password.data,
             .timeout_ms = a->timeout_ms,
         };
         code = send_message(cli, a, &o, mt_buf_str(&subject), mt_buf_str(&body), now_ms);

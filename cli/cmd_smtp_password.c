@@ -137,7 +137,14 @@ static int parse_args(struct cli *cli, int argc, char **argv, const char **regio
     return CLI_EXIT_OK;
 }
 
-/* Finds the key; prints why when there is none.  Returns an exit code. */
+/*
+ * Finds the key; prints why when there is none.  Returns an exit code.
+ *
+ * LIMITATION: a key taken from AWS_SECRET_ACCESS_KEY stays in the process
+ * environment, which is not wiped (only standard input's buffer is), so it
+ * can be read from /proc/<pid>/environ or a core dump while the command
+ * runs.  Piping the key on standard input avoids it.
+ */
 static int find_key(const struct cli *cli, char *buf, struct mt_str *key)
 {
     int code = read_stdin_key(cli, buf, key);

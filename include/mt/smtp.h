@@ -51,8 +51,7 @@
 enum mt_status mt_smtp_region_check(struct mt_str region, struct mt_err *err);
 
 /* Replaces out's content with "email-smtp.<region>.amazonaws.com".  MT_ERR_INVALID. */
-enum mt_status mt_smtp_default_host(struct mt_str region, struct mt_buf *out,
-                                    struct mt_err *err);
+enum mt_status mt_smtp_default_host(struct mt_str region, struct mt_buf *out, struct mt_err *err);
 
 /*
  * Derives the version-4 SES SMTP password for region from an IAM secret
@@ -77,8 +76,7 @@ struct mt_smtp_tag {
  * characters of A-Z a-z 0-9 _ -, the only ones SES accepts in tags.
  * MT_ERR_INVALID names the tag and the first bad character and its position.
  */
-enum mt_status mt_smtp_tag_parse(struct mt_str text, struct mt_smtp_tag *tag,
-                                 struct mt_err *err);
+enum mt_status mt_smtp_tag_parse(struct mt_str text, struct mt_smtp_tag *tag, struct mt_err *err);
 
 /*
  * Checks a configuration-set name: 1 to 64 characters of A-Z a-z 0-9 _ -.
@@ -89,12 +87,11 @@ enum mt_status mt_smtp_configuration_set_check(struct mt_str name, struct mt_err
 /*
  * Checks a bare address "local@domain": printable ASCII without blanks,
  * quotes, angle brackets, commas or semicolons, exactly one '@', a non-empty
- * local part of at most 64 bytes and a domain with a dot or a literal, at
- * most 254 bytes in all.  role ("sender", "recipient") goes into the
+ * local part of at most 64 bytes and a domain name with a dot (no address
+ * literals), at most 254 bytes in all.  role ("sender", "recipient") goes into the
  * message.  MT_ERR_INVALID.
  */
-enum mt_status mt_smtp_address_check(struct mt_str address, const char *role,
-                                     struct mt_err *err);
+enum mt_status mt_smtp_address_check(struct mt_str address, const char *role, struct mt_err *err);
 
 /*
  * Replaces out's content with the SES mailbox simulator address for spec,
@@ -115,9 +112,9 @@ struct mt_smtp_message {
     struct mt_str body;            /* UTF-8 text; LF or CRLF line ends */
     const char *configuration_set; /* NULL: no X-SES-CONFIGURATION-SET */
     const struct mt_smtp_tag *tags;
-    size_t tag_count;              /* 0: no X-SES-MESSAGE-TAGS */
-    int64_t date_ms;               /* the Date header, ms since the epoch */
-    const char *message_id;        /* "local@domain" without brackets; NULL: generated */
+    size_t tag_count;       /* 0: no X-SES-MESSAGE-TAGS */
+    int64_t date_ms;        /* the Date header, ms since the epoch */
+    const char *message_id; /* "local@domain" without brackets; NULL: generated */
 };
 
 /*
@@ -125,8 +122,7 @@ struct mt_smtp_message {
  * from OpenSSL's RAND_bytes, so ids never repeat.  MT_ERR_INVALID when from
  * has no domain; MT_ERR_IO when the random generator fails.
  */
-enum mt_status mt_smtp_message_id_new(const char *from, struct mt_buf *out,
-                                      struct mt_err *err);
+enum mt_status mt_smtp_message_id_new(const char *from, struct mt_buf *out, struct mt_err *err);
 
 /*
  * Replaces out's content with the whole message, CRLF line ends throughout:
@@ -160,8 +156,8 @@ enum mt_status mt_smtp_tls_for_port(unsigned port, enum mt_smtp_tls *tls);
 
 /* Where and how to connect.  Strings are borrowed for the duration of the call. */
 struct mt_smtp_options {
-    const char *host;     /* name or IP literal */
-    unsigned port;        /* 1..65535 */
+    const char *host; /* name or IP literal */
+    unsigned port;    /* 1..65535 */
     enum mt_smtp_tls tls;
     const char *ca_file;  /* PEM bundle to verify the server with; NULL: the system's */
     const char *username; /* SMTP user name (the IAM access key id for SES) */
@@ -171,17 +167,17 @@ struct mt_smtp_options {
 
 /* One reply from the server.  code 0: no reply was received. */
 struct mt_smtp_reply {
-    int code;                      /* 200..599 */
-    char text[MT_SMTP_REPLY_MAX];  /* the final reply line without CRLF, code included */
+    int code;                     /* 200..599 */
+    char text[MT_SMTP_REPLY_MAX]; /* the final reply line without CRLF, code included */
 };
 
 /* What the server answered.  Initialise with mt_smtp_result_init. */
 struct mt_smtp_result {
-    struct mt_smtp_reply *rcpt;    /* one per recipient, in the order given; owned */
+    struct mt_smtp_reply *rcpt; /* one per recipient, in the order given; owned */
     size_t rcpt_count;
-    size_t accepted;               /* recipients for which the message was accepted */
-    struct mt_smtp_reply data;     /* reply to DATA when refused, else to the message end */
-    struct mt_smtp_reply failure;  /* first 4xx/5xx reply of the exchange, if any */
+    size_t accepted;              /* recipients for which the message was accepted */
+    struct mt_smtp_reply data;    /* reply to DATA when refused, else to the message end */
+    struct mt_smtp_reply failure; /* first 4xx/5xx reply of the exchange, if any */
     char message_id[MT_SMTP_MESSAGE_ID_MAX]; /* from "250 Ok <id>"; empty when absent */
 };
 

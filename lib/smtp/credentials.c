@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define CREDENTIALS_FILE_MAX 65536
-#define CREDENTIAL_MAX 1024
+#define CREDENTIAL_MAX       1024
 
 void mt_smtp_credentials_init(struct mt_smtp_credentials *c)
 {
@@ -46,17 +46,19 @@ static bool is_credential_text(struct mt_str s)
 }
 
 /* Stores both values after checking them; where names the source for messages. */
-static enum mt_status store(struct mt_smtp_credentials *c, struct mt_str user,
-                            struct mt_str pass, const char *where, struct mt_err *err)
+static enum mt_status store(struct mt_smtp_credentials *c, struct mt_str user, struct mt_str pass,
+                            const char *where, struct mt_err *err)
 {
     if (!is_credential_text(user))
         return mt_err_set(err, MT_ERR_INVALID,
                           "the SMTP user name %s is empty or has blanks, control or non-ASCII "
-                          "characters", where);
+                          "characters",
+                          where);
     if (!is_credential_text(pass))
         return mt_err_set(err, MT_ERR_INVALID,
                           "the SMTP password %s is empty or has blanks, control or non-ASCII "
-                          "characters", where);
+                          "characters",
+                          where);
 
     /* Start from fresh buffers so the single append never reallocates a secret. */
     mt_smtp_credentials_cleanup(c);
@@ -65,8 +67,10 @@ static enum mt_status store(struct mt_smtp_credentials *c, struct mt_str user,
     if (st == MT_OK)
         st = mt_buf_append(&c->password, pass.ptr, pass.len);
     return st == MT_OK ? MT_OK
-                       : mt_err_set(err, st, "the SMTP user name or password %s is longer "
-                                    "than %d bytes", where, CREDENTIAL_MAX);
+                       : mt_err_set(err, st,
+                                    "the SMTP user name or password %s is longer "
+                                    "than %d bytes",
+                                    where, CREDENTIAL_MAX);
 }
 
 enum mt_status mt_smtp_credentials_set(struct mt_smtp_credentials *c, const char *username,
@@ -89,7 +93,8 @@ static enum mt_status read_all(int fd, const char *path, struct mt_buf *out, str
     for (;;) {
         char probe;
         bool full = out->len == out->max;
-        ssize_t n = full ? read(fd, &probe, 1) : read(fd, out->data + out->len, out->max - out->len);
+        ssize_t n =
+            full ? read(fd, &probe, 1) : read(fd, out->data + out->len, out->max - out->len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -116,8 +121,7 @@ static enum mt_status open_private(const char *path, int *fd_out, struct mt_err 
                           strerror(errno));
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return mt_err_set(err, MT_ERR_CONFIG, "credentials file '%s' is not a regular file",
-                          path);
+        return mt_err_set(err, MT_ERR_CONFIG, "credentials file '%s' is not a regular file", path);
     }
     if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         close(fd);

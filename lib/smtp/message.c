@@ -8,8 +8,13 @@
  * whole characters only, since a decoder may show each word on its own) and
  * the SES developer guide on X-SES-CONFIGURATION-SET and X-SES-MESSAGE-TAGS.
  * Every value that reaches a header is checked first, so no input can add
- * a header line.  Leaves out display names, non-ASCII addresses and
- * multipart bodies.
+ * a header line.
+ *
+ * LIMITATION: addresses are bare ASCII addr-specs; display names ("Name
+ * <a@example.com>"), quoted local parts, address literals and non-ASCII
+ * (SMTPUTF8) addresses are refused with MT_ERR_INVALID, so such a sender or
+ * recipient cannot be used for a test message.  Multipart bodies are left
+ * out too.
  */
 #include "smtp_int.h"
 
@@ -19,19 +24,19 @@
 #include <openssl/rand.h>
 #include <string.h>
 
-#define TAG_PART_MAX 255
+#define TAG_PART_MAX          255
 #define CONFIGURATION_SET_MAX 64
-#define SIMULATOR_LABEL_MAX 64
-#define ADDRESS_MAX 254
-#define LOCAL_PART_MAX 64
-#define QP_LINE_MAX 76
-#define WORD_PREFIX "=?UTF-8?B?"
-#define WORD_SUFFIX "?="
+#define SIMULATOR_LABEL_MAX   64
+#define ADDRESS_MAX           254
+#define LOCAL_PART_MAX        64
+#define QP_LINE_MAX           76
+#define WORD_PREFIX           "=?UTF-8?B?"
+#define WORD_SUFFIX           "?="
 
 static bool is_tag_char(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 /* Describes a byte for a message: "'x'" when printable, else "byte 0xNN". */
@@ -54,9 +59,10 @@ static enum mt_status check_tag_part(struct mt_smtp_tag t, bool is_value, struct
     char b[16];
 
     if (part.len == 0 || part.len > TAG_PART_MAX)
-        return mt_err_set(err, MT_ERR_INVALID, "tag '%.*s=%.*s': the %s must have 1 to %d "
-                          "characters", (int)t.name.len, t.name.ptr ? t.name.ptr : "",
-                          (int)t.value.len, t.value.ptr ? t.value.ptr : "", what, TAG_PART_MAX);
+        return mt_err_set(err, MT_ERR_INVALID,
+                          "tag '%.*s=%.*s': the %s must have 1 to %d characters", (int)t.name.len,
+                          t.name.ptr ? t.name.ptr : "", (int)t.value.len,
+                          t.value.ptr ? t.value.ptr : "", what, TAG_PART_MAX);
     for (size_t i = 0; i < part.len; i++) {
         if (!is_tag_char(part.ptr[i]))
             return mt_err_set(err, MT_ERR_INVALID,
@@ -68,8 +74,7 @@ static enum mt_status check_tag_part(struct mt_smtp_tag t, bool is_value, struct
     return MT_OK;
 }
 
-enum mt_status mt_smtp_tag_parse(struct mt_str text, struct mt_smtp_tag *tag,
-                                 struct mt_err *err)
+enum mt_status mt_smtp_tag_parse(struct mt_str text, struct mt_smtp_tag *tag, struct mt_err *err)
 {
     const char *eq = text.ptr ? memchr(text.ptr, '=', text.len) : NULL;
     if (eq == NULL)
@@ -110,6 +115,13 @@ static bool is_address_char(char c)
     return c > ' ' && c < 0x7f && strchr("\"(),:;<>[\\]", c) == NULL;
 }
 
+/* A domain with an inner dot and no second '@'; the DNS decides the rest. */
+static bool domain_is_plausible(struct mt_str d)
+{
+    return d.len > 0 && memchr(d.ptr, '@', d.len) == NULL && memchr(d.ptr, '.', d.len) != NULL &&
+           d.ptr[0] != '.' && d.ptr[d.len - 1] != '.';
+}
+
 enum mt_status mt_smtp_address_check(struct mt_str a, const char *role, struct mt_err *err)
 {
     char b[16];
@@ -117,8 +129,8 @@ enum mt_status mt_smtp_address_check(struct mt_str a, const char *role, struct m
     if (a.ptr == NULL || a.len == 0)
         return mt_err_set(err, MT_ERR_INVALID, "the %s address is empty", role);
     if (a.len > ADDRESS_MAX)
-        return mt_err_set(err, MT_ERR_INVALID, "%s address '%.*s' is longer than %d bytes",
-                          role, (int)a.len, a.ptr, ADDRESS_MAX);
+        return mt_err_set(err, MT_ERR_INVALID, "%s address '%.*s' is longer than %d bytes", role,
+                          (int)a.len, a.ptr, ADDRESS_MAX);
     for (size_t i = 0; i < a.len; i++) {
         if (!is_address_char(a.ptr[i]))
             return mt_err_set(err, MT_ERR_INVALID,
@@ -130,9 +142,7 @@ enum mt_status mt_smtp_address_check(struct mt_str a, const char *role, struct m
     const char *at = memchr(a.ptr, '@', a.len);
     size_t local = at ? (size_t)(at - a.ptr) : 0;
     struct mt_str domain = at ? (struct mt_str){at + 1, a.len - local - 1} : MT_STR_NULL;
-    if (at == NULL || local == 0 || local > LOCAL_PART_MAX || domain.len == 0 ||
-        memchr(domain.ptr, '@', domain.len) != NULL || memchr(domain.ptr, '.', domain.len) == NULL ||
-        domain.ptr[0] == '.' || domain.ptr[domain.len - 1] == '.')
+    if (at == NULL || local == 0 || local > LOCAL_PART_MAX || !domain_is_plausible(domain))
         return mt_err_set(err, MT_ERR_INVALID, "%s address '%.*s' is not of the form local@domain",
                           role, (int)a.len, a.ptr);
     return MT_OK;
@@ -143,8 +153,7 @@ static bool is_label_char(char c)
     return is_tag_char(c) || c == '.';
 }
 
-enum mt_status mt_smtp_simulator_address(struct mt_str spec, struct mt_buf *out,
-                                         struct mt_err *err)
+enum mt_status mt_smtp_simulator_address(struct mt_str spec, struct mt_buf *out, struct mt_err *err)
 {
     static const char *const kinds[] = {"success", "bounce", "complaint", "ooto",
                                         "suppressionlist"};
@@ -204,8 +213,8 @@ void smtp_date_format(int64_t ms, char out[SMTP_DATE_LEN + 1])
     mt_time_split(ms, &tm);
     int64_t day = mt_days_from_civil(tm.year, tm.month, tm.day);
     int weekday = (int)(((day % 7) + 7 + 3) % 7); /* 1970-01-01 was a Thursday */
-    snprintf(out, SMTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[weekday],
-             tm.day, months[tm.month - 1], tm.year % 10000, tm.hour, tm.minute, tm.second);
+    snprintf(out, SMTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[weekday], tm.day,
+             months[tm.month - 1], tm.year % 10000, tm.hour, tm.minute, tm.second);
 }
 
 /* True when the subject can go as is: printable ASCII and no "=?" to confuse decoders. */
@@ -228,8 +237,8 @@ static enum mt_status check_subject(struct mt_str s, struct mt_err *err)
         unsigned char c = (unsigned char)s.ptr[i];
         if (c < ' ' || c == 0x7f)
             return mt_err_set(err, MT_ERR_INVALID,
-                              "the subject has a control character (byte 0x%02X) at byte %zu",
-                              c, i + 1);
+                              "the subject has a control character (byte 0x%02X) at byte %zu", c,
+                              i + 1);
     }
     return MT_OK;
 }
@@ -382,29 +391,58 @@ static enum mt_status check_message(const struct mt_smtp_message *m, struct mt_e
     return st;
 }
 
+/*
+ * Appends one item of a comma-separated header: ", item" on the same line
+ * while it fits in SMTP_LINE_MAX with room for a later ",", else ",", a fold
+ * and " item".  *line is the length of the current line so far.
+ */
+static enum mt_status append_item(struct mt_buf *out, size_t *line, bool first, const char *item,
+                                  size_t len)
+{
+    enum mt_status st = MT_OK;
+    if (!first && *line + 2 + len + 1 > SMTP_LINE_MAX) {
+        st = mt_buf_append_cstr(out, ",\r\n ");
+        *line = 1;
+    } else if (!first) {
+        st = mt_buf_append_cstr(out, ", ");
+        *line += 2;
+    }
+    if (st == MT_OK)
+        st = mt_buf_append(out, item, len);
+    *line += len;
+    return st;
+}
+
 /* Appends the X-SES headers that select the configuration set and tags. */
 static enum mt_status append_ses_headers(struct mt_buf *out, const struct mt_smtp_message *m)
 {
     enum mt_status st = MT_OK;
+    size_t line = strlen("X-SES-MESSAGE-TAGS: ");
+    char tag[2 * TAG_PART_MAX + 2];
 
     if (m->configuration_set != NULL)
         st = mt_buf_appendf(out, "X-SES-CONFIGURATION-SET: %s\r\n", m->configuration_set);
+    if (st == MT_OK && m->tag_count > 0)
+        st = mt_buf_append_cstr(out, "X-SES-MESSAGE-TAGS: ");
     for (size_t i = 0; st == MT_OK && i < m->tag_count; i++) {
         const struct mt_smtp_tag *t = &m->tags[i];
-        st = mt_buf_appendf(out, "%s%.*s=%.*s", i == 0 ? "X-SES-MESSAGE-TAGS: " : ",\r\n ",
-                            (int)t->name.len, t->name.ptr, (int)t->value.len, t->value.ptr);
+        int n = snprintf(tag, sizeof(tag), "%.*s=%.*s", (int)t->name.len, t->name.ptr,
+                         (int)t->value.len, t->value.ptr);
+        st = append_item(out, &line, i == 0, tag, (size_t)n);
     }
     if (st == MT_OK && m->tag_count > 0)
         st = mt_buf_append_cstr(out, "\r\n");
     return st;
 }
 
-/* Appends "To:" with every recipient, one per line after the first. */
+/* Appends "To:" with every recipient, folded between addresses where needed. */
 static enum mt_status append_to(struct mt_buf *out, const struct mt_smtp_message *m)
 {
-    enum mt_status st = MT_OK;
+    size_t line = strlen("To: ");
+    enum mt_status st = mt_buf_append_cstr(out, "To: ");
+
     for (size_t i = 0; st == MT_OK && i < m->to_count; i++)
-        st = mt_buf_appendf(out, "%s%s", i == 0 ? "To: " : ",\r\n ", m->to[i]);
+        st = append_item(out, &line, i == 0, m->to[i], strlen(m->to[i]));
     return st == MT_OK ? mt_buf_append_cstr(out, "\r\n") : st;
 }
 

@@ -17,8 +17,8 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
-#define REGION_MAX 32
-#define SECRET_MAX 128
+#define REGION_MAX       32
+#define SECRET_MAX       128
 #define PASSWORD_VERSION 0x04
 
 static bool is_region_char(char c)
@@ -45,8 +45,7 @@ enum mt_status mt_smtp_region_check(struct mt_str region, struct mt_err *err)
     return MT_OK;
 }
 
-enum mt_status mt_smtp_default_host(struct mt_str region, struct mt_buf *out,
-                                    struct mt_err *err)
+enum mt_status mt_smtp_default_host(struct mt_str region, struct mt_buf *out, struct mt_err *err)
 {
     enum mt_status st = mt_smtp_region_check(region, err);
     if (st != MT_OK)
@@ -62,8 +61,8 @@ static enum mt_status check_secret(struct mt_str secret, struct mt_err *err)
     if (secret.ptr == NULL || secret.len == 0)
         return mt_err_set(err, MT_ERR_INVALID, "the secret access key is empty");
     if (secret.len > SECRET_MAX)
-        return mt_err_set(err, MT_ERR_INVALID,
-                          "the secret access key is longer than %d characters", SECRET_MAX);
+        return mt_err_set(err, MT_ERR_INVALID, "the secret access key is longer than %d characters",
+                          SECRET_MAX);
 
     for (size_t i = 0; i < secret.len; i++) {
         unsigned char c = (unsigned char)secret.ptr[i];

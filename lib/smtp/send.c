@@ -35,15 +35,15 @@
 
 /* What one exchange has seen so far; owned by mt_smtp_send. */
 struct session {
-    struct mt_str message;         /* what the read callback hands out */
-    size_t sent;                   /* bytes of message handed out */
+    struct mt_str message; /* what the read callback hands out */
+    size_t sent;           /* bytes of message handed out */
     struct mt_smtp_result *result;
-    enum smtp_stage stage;         /* the command the next reply answers */
-    size_t rcpt_sent;              /* RCPT commands sent */
-    struct mt_smtp_reply reply;    /* the reply being assembled */
-    bool in_reply;                 /* a multi-line reply has started */
-    bool in_auth;                  /* AUTH sent, no final reply yet: lines out are secret */
-    int failed_stage;              /* stage of the first 4xx/5xx reply; -1 none */
+    enum smtp_stage stage;      /* the command the next reply answers */
+    size_t rcpt_sent;           /* RCPT commands sent */
+    struct mt_smtp_reply reply; /* the reply being assembled */
+    bool in_reply;              /* a multi-line reply has started */
+    bool in_auth;               /* AUTH sent, no final reply yet: lines out are secret */
+    int failed_stage;           /* stage of the first 4xx/5xx reply; -1 none */
 };
 
 enum mt_status mt_smtp_tls_for_port(unsigned port, enum mt_smtp_tls *tls)
@@ -71,8 +71,8 @@ void mt_smtp_result_cleanup(struct mt_smtp_result *r)
 bool smtp_reply_message_id(const char *line, char *out, size_t out_size)
 {
     out[0] = '\0';
-    if (strncmp(line, "250 ", 4) != 0 || (strncmp(line + 4, "Ok ", 3) != 0 &&
-                                           strncmp(line + 4, "OK ", 3) != 0))
+    if (strncmp(line, "250 ", 4) != 0 ||
+        (strncmp(line + 4, "Ok ", 3) != 0 && strncmp(line + 4, "OK ", 3) != 0))
         return false;
 
     const char *id = line + 7;
@@ -106,6 +106,13 @@ static bool is_tls_failure(CURLcode rc)
     }
 }
 
+/*
+ * LIMITATION: a temporary refusal (4xx, e.g. "454 Throttling failure" or
+ * "451" at the end of the message) is reported like a permanent one, with
+ * the same status and exit code, and is not retried; the reply text tells
+ * them apart.  The consequence is that a throttled test message must be sent
+ * again by hand.
+ */
 enum mt_status smtp_status_classify(int curl_code, int failed_stage, int failed_code)
 {
     CURLcode rc = (CURLcode)curl_code;
@@ -158,8 +165,8 @@ static bool command_is(const char *line, size_t len, const char *verb)
  */
 static void on_command(struct session *s, const char *line, size_t len)
 {
-    static const char *const safe[] = {"EHLO", "HELO", "STARTTLS", "MAIL FROM:", "RCPT TO:",
-                                       "DATA", "QUIT", "RSET", "NOOP"};
+    static const char *const safe[] = {
+        "EHLO", "HELO", "STARTTLS", "MAIL FROM:", "RCPT TO:", "DATA", "QUIT", "RSET", "NOOP"};
     bool is_safe = false;
 
     if (s->in_auth) {
@@ -229,8 +236,7 @@ static void on_reply_line(struct session *s, const char *line, size_t len)
         used = 0;
         snprintf(reply->text, sizeof(reply->text), "%.*s", (int)len, line);
     } else if (len > 4 && used + 1 < sizeof(reply->text)) {
-        snprintf(reply->text + used, sizeof(reply->text) - used, " %.*s", (int)(len - 4),
-                 line + 4);
+        snprintf(reply->text + used, sizeof(reply->text) - used, " %.*s", (int)(len - 4), line + 4);
     }
 
     s->in_reply = len > 3 && line[3] == '-';
@@ -327,11 +333,17 @@ static bool configure(CURL *curl, const struct mt_smtp_options *o, const char *u
 
     ok = ok && curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK;
     ok = ok && curl_easy_setopt(curl, CURLOPT_URL, url) == CURLE_OK;
+#if LIBCURL_VERSION_NUM >= 0x075500
     ok = ok && curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps") == CURLE_OK;
+#else
+    ok = ok && curl_easy_setopt(curl, CURLOPT_PROTOCOLS,
+                                (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS)) == CURLE_OK;
+#endif
     ok = ok && curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL) == CURLE_OK;
-    ok = ok && curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == 0;
-    ok = ok && (o->ca_file == NULL ||
-                curl_easy_setopt(curl, CURLOPT_CAINFO, o->ca_file) == CURLE_OK);
+    ok =
+        ok && curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK;
+    ok = ok &&
+         (o->ca_file == NULL || curl_easy_setopt(curl, CURLOPT_CAINFO, o->ca_file) == CURLE_OK);
     ok = ok && curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK;
     ok = ok && curl_easy_setopt(curl, CURLOPT_USERNAME, o->username) == CURLE_OK;
     ok = ok && curl_easy_setopt(curl, CURLOPT_PASSWORD, o->password) == CURLE_OK;
@@ -361,23 +373,26 @@ static const char *failure_words(const struct mt_smtp_result *r, const char *err
 
 /* Records one sentence on what went wrong with the exchange with target. */
 static enum mt_status describe(enum mt_status st, const struct session *s, CURLcode rc,
-                               const char *target, long timeout_ms, const char *errbuf,
-                               struct mt_err *err)
+                               const struct mt_smtp_options *o, const char *target,
+                               const char *errbuf, struct mt_err *err)
 {
+    long timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MT_SMTP_DEFAULT_TIMEOUT_MS;
     const struct mt_smtp_result *r = s->result;
     const char *words = failure_words(r, errbuf, st);
 
     switch (st) {
     case MT_OK: return MT_OK;
-    case MT_ERR_RESOLVE: return mt_err_set(err, st, "cannot resolve the host of '%s'", target);
+    case MT_ERR_RESOLVE: return mt_err_set(err, st, "cannot resolve the host name '%s'", o->host);
     case MT_ERR_CONNECT: return mt_err_set(err, st, "cannot reach '%s': %s", target, words);
     case MT_ERR_TIMEOUT:
         return mt_err_set(err, st, "'%s' did not complete the exchange within %ld ms", target,
                           timeout_ms);
     case MT_ERR_SMTP_TLS:
         if (rc == CURLE_USE_SSL_FAILED)
-            return mt_err_set(err, st, "'%s' does not offer STARTTLS, so nothing was sent and "
-                              "no credentials left this machine", target);
+            return mt_err_set(err, st,
+                              "'%s' does not offer STARTTLS, so nothing was sent and "
+                              "no credentials left this machine",
+                              target);
         return mt_err_set(err, st, "TLS with '%s' failed: %s", target, words);
     case MT_ERR_SMTP_AUTH:
         return mt_err_set(err, st, "'%s' refused the SMTP credentials: %s", target, words);
@@ -416,7 +431,6 @@ static enum mt_status perform(const struct mt_smtp_options *o, const char *url,
 {
     const char *target = strstr(url, "://") + 3;
     char errbuf[CURL_ERROR_SIZE] = "";
-    long timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MT_SMTP_DEFAULT_TIMEOUT_MS;
     CURL *curl = curl_easy_init();
 
     if (curl == NULL)
@@ -436,7 +450,7 @@ static enum mt_status perform(const struct mt_smtp_options *o, const char *url,
     enum mt_status st = smtp_status_classify((int)rc, s->failed_stage, s->result->failure.code);
     if (st == MT_OK && s->result->accepted < s->result->rcpt_count)
         st = MT_ERR_SMTP_PARTIAL;
-    return describe(st, s, rc, target, timeout_ms, errbuf, err);
+    return describe(st, s, rc, o, target, errbuf, err);
 }
 
 enum mt_status mt_smtp_send(const struct mt_smtp_options *opts, const char *from,

@@ -28,8 +28,7 @@ void smtp_date_format(int64_t ms, char out[SMTP_DATE_LEN + 1]);
  * characters, one per line, each line at most SMTP_LINE_MAX characters.
  * MT_ERR_INVALID for text that is not UTF-8 or holds a control character.
  */
-enum mt_status smtp_subject_append(struct mt_buf *out, struct mt_str subject,
-                                   struct mt_err *err);
+enum mt_status smtp_subject_append(struct mt_buf *out, struct mt_str subject, struct mt_err *err);
 
 /*
  * Appends body as quoted-printable (RFC 2045 6.7).  LF and CRLF become CRLF
@@ -52,8 +51,8 @@ enum smtp_stage {
     SMTP_STAGE_AUTH,
     SMTP_STAGE_MAIL,
     SMTP_STAGE_RCPT,
-    SMTP_STAGE_DATA,    /* the DATA command */
-    SMTP_STAGE_END,     /* the end of the message */
+    SMTP_STAGE_DATA, /* the DATA command */
+    SMTP_STAGE_END,  /* the end of the message */
 };
 
 /*
