@@ -13,6 +13,7 @@
 //
 // Usage: node smtp_peer.mjs --peers DIR --dir DIR --mode starttls|implicit|plain|silent
 //            [--user NAME --pass PASSWORD] [--reject-rcpt ADDRESS]... [--reject-data]
+//            [--login-only]
 // Prints "PORT <n>" on stdout once listening.
 //
 // Modes: starttls (STARTTLS offered, AUTH only after it), implicit (TLS from
@@ -38,6 +39,7 @@ function parseArgs(argv) {
         else if (a === '--pass') opts.pass = next();
         else if (a === '--reject-rcpt') opts.rejectRcpt.push(next());
         else if (a === '--reject-data') opts.rejectData = true;
+        else if (a === '--login-only') opts.loginOnly = true;
         else throw new Error(`smtp_peer: unknown argument '${a}'`);
     }
     if (!opts.peers || !opts.dir || !opts.mode) throw new Error('smtp_peer: --peers, --dir and --mode are required');
@@ -71,6 +73,15 @@ function announce(server) {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // Leave when the test that started us is gone, even if it never said so.
+    const parent = process.ppid;
+    setInterval(() => {
+        try {
+            process.kill(parent, 0);
+        } catch {
+            stop();
+        }
+    }, 1000).unref();
 }
 
 function silentServer() {
@@ -115,7 +126,7 @@ function smtpServer(SMTPServer) {
         hideSTARTTLS: opts.mode === 'plain',
         disabledCommands: opts.mode === 'plain' ? ['STARTTLS'] : [],
         allowInsecureAuth: opts.mode === 'plain',
-        authMethods: ['PLAIN', 'LOGIN'],
+        authMethods: opts.loginOnly ? ['LOGIN'] : ['PLAIN', 'LOGIN'],
         disableReverseLookup: true,
         logger: makeLogger(opts.mode === 'implicit'),
         onAuth(auth, session, callback) {

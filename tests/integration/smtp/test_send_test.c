@@ -775,6 +775,37 @@ static void test_smtp_send_credentials_file(void **state)
     mt_test_run_cleanup(&run);
 }
 
+/* With -vv the exchange is traced on stderr, but no form of the credentials appears. */
+static void test_smtp_send_trace_hides_credentials(void **state)
+{
+    struct smtp_case *c = *state;
+    struct mt_test_run run;
+    const char *const extra[] = {"--login-only", NULL};
+    unsigned char user64[64], pass64[128];
+
+    EVP_EncodeBlock(user64, (const unsigned char *)USER, (int)strlen(USER));
+    EVP_EncodeBlock(pass64, (const unsigned char *)PASS, (int)strlen(PASS));
+    start_peer(c, "starttls", extra);
+    const char *argv[] = {MT_MAILTRACK, "-vv", "send-test", "--host", "127.0.0.1", "--port",
+                          c->port, "--tls", "starttls", "--ca-file", c->cert, "--from",
+                          "sender@example.com", "--to", "first@example.com", NULL};
+    mt_test_run(argv, s_env_unset, s_env_creds, NULL, &run);
+    assert_exit(&run, 0);
+    assert_contains(&run.err, "> MAIL FROM:<sender@example.com>");
+    assert_contains(&run.err, "> (not shown: credentials)");
+    assert_contains(&run.err, "< 235 Authentication successful");
+    assert_null(strstr(run.err.data, PASS));
+    assert_null(strstr(run.err.data, (const char *)pass64));
+    assert_null(strstr(run.err.data, (const char *)user64));
+
+    json_t *rec = stop_and_load_record(c);
+    json_t *auth = json_array_get(json_object_get(rec, "auth"), 0);
+    assert_string_equal(json_string_value(json_object_get(auth, "method")), "LOGIN");
+    assert_true(json_is_true(json_object_get(auth, "tls")));
+    json_decref(rec);
+    mt_test_run_cleanup(&run);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_smtp_send_starttls_delivers_message, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_long_utf8_subject_folds, setup, teardown),
@@ -790,6 +821,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_smtp_send_unresolvable_host_exits_15, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_simulator_recipients, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_credentials_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_smtp_send_trace_hides_credentials, setup, teardown),
 };
 
 MT_TEST_MAIN(tests)
