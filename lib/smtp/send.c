@@ -233,7 +233,6 @@ static void on_reply_line(struct session *s, const char *line, size_t len)
     size_t used = strlen(reply->text);
     if (!s->in_reply) {
         reply->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-        used = 0;
         snprintf(reply->text, sizeof(reply->text), "%.*s", (int)len, line);
     } else if (len > 4 && used + 1 < sizeof(reply->text)) {
         snprintf(reply->text + used, sizeof(reply->text) - used, " %.*s", (int)(len - 4), line + 4);
@@ -251,7 +250,10 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
     (void)curl;
 
     if (type == CURLINFO_TEXT) {
-        MT_LOG(MT_LOG_DEBUG, "smtp", "smtp_info", "%.*s", (int)strcspn(data, "\r\n"), data);
+        size_t n = 0; /* data is not NUL-terminated */
+        while (n < size && data[n] != '\r' && data[n] != '\n')
+            n++;
+        MT_LOG(MT_LOG_DEBUG, "smtp", "smtp_info", "%.*s", (int)n, data);
     } else if (type == CURLINFO_HEADER_OUT) {
         on_command(s, data, size);
     } else if (type == CURLINFO_HEADER_IN) {
