@@ -34,7 +34,7 @@
 #define CONNECT_TIMEOUT_MAX_MS 15000L
 
 /* What one exchange has seen so far; owned by mt_smtp_send. */
-struct session {
+struct exchange {
     struct mt_str message; /* what the read callback hands out */
     size_t sent;           /* bytes of message handed out */
     struct mt_smtp_result *result;
@@ -142,7 +142,7 @@ enum mt_status smtp_status_classify(int curl_code, int failed_stage, int failed_
 /* Hands libcurl the next piece of the message. */
 static size_t read_message(char *buf, size_t size, size_t nitems, void *ctx)
 {
-    struct session *s = ctx;
+    struct exchange *s = ctx;
     size_t n = s->message.len - s->sent;
     if (n > size * nitems)
         n = size * nitems;
@@ -163,7 +163,7 @@ static bool command_is(const char *line, size_t len, const char *verb)
  * secret.  Between AUTH and its final reply every line out is a credential,
  * whatever it looks like, so none is read as a command.
  */
-static void on_command(struct session *s, const char *line, size_t len)
+static void on_command(struct exchange *s, const char *line, size_t len)
 {
     static const char *const safe[] = {
         "EHLO", "HELO", "STARTTLS", "MAIL FROM:", "RCPT TO:", "DATA", "QUIT", "RSET", "NOOP"};
@@ -197,7 +197,7 @@ static void on_command(struct session *s, const char *line, size_t len)
 }
 
 /* Files a complete reply under the command it answers. */
-static void on_reply(struct session *s)
+static void on_reply(struct exchange *s)
 {
     struct mt_smtp_result *r = s->result;
     const struct mt_smtp_reply *reply = &s->reply;
@@ -222,7 +222,7 @@ static void on_reply(struct session *s)
 }
 
 /* Adds one received line to the reply being assembled; files it when it is the last. */
-static void on_reply_line(struct session *s, const char *line, size_t len)
+static void on_reply_line(struct exchange *s, const char *line, size_t len)
 {
     bool digits = len >= 3 && line[0] >= '2' && line[0] <= '5' && line[1] >= '0' &&
                   line[1] <= '9' && line[2] >= '0' && line[2] <= '9';
@@ -246,7 +246,7 @@ static void on_reply_line(struct session *s, const char *line, size_t len)
 /* libcurl's debug callback: splits what it saw into command and reply lines. */
 static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *ctx)
 {
-    struct session *s = ctx;
+    struct exchange *s = ctx;
     (void)curl;
 
     if (type == CURLINFO_TEXT) {
@@ -326,7 +326,7 @@ static enum mt_status build_url(const struct mt_smtp_options *o, struct mt_buf *
 
 /* Sets every option of the transfer; false when libcurl refuses one. */
 static bool configure(CURL *curl, const struct mt_smtp_options *o, const char *url,
-                      const char *mail_from, struct curl_slist *rcpt, struct session *s,
+                      const char *mail_from, struct curl_slist *rcpt, struct exchange *s,
                       char *errbuf)
 {
     long timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MT_SMTP_DEFAULT_TIMEOUT_MS;
@@ -374,7 +374,7 @@ static const char *failure_words(const struct mt_smtp_result *r, const char *err
 }
 
 /* Records one sentence on what went wrong with the exchange with target. */
-static enum mt_status describe(enum mt_status st, const struct session *s, CURLcode rc,
+static enum mt_status describe(enum mt_status st, const struct exchange *s, CURLcode rc,
                                const struct mt_smtp_options *o, const char *target,
                                const char *errbuf, struct mt_err *err)
 {
@@ -428,7 +428,7 @@ static void count_accepted(struct mt_smtp_result *r)
  * wipe option strings, or a SASL exchange done outside libcurl.
  */
 static enum mt_status perform(const struct mt_smtp_options *o, const char *url,
-                              struct curl_slist *rcpt, const char *mail_from, struct session *s,
+                              struct curl_slist *rcpt, const char *mail_from, struct exchange *s,
                               struct mt_err *err)
 {
     const char *target = strstr(url, "://") + 3;
@@ -459,7 +459,7 @@ enum mt_status mt_smtp_send(const struct mt_smtp_options *opts, const char *from
                             const char *const *to, size_t to_count, struct mt_str message,
                             struct mt_smtp_result *result, struct mt_err *err)
 {
-    struct session s = {.message = message, .result = result, .failed_stage = -1};
+    struct exchange s = {.message = message, .result = result, .failed_stage = -1};
     struct curl_slist *rcpt = NULL;
     struct mt_buf url, mail_from;
     enum mt_status st;

@@ -4,8 +4,8 @@
 
 /*
  * Child processes for tests that run the built binaries and the peers they
- * talk to.  Every helper fails the running cmocka case when something it
- * needs does not work, so a test never passes by running nothing.
+ * talk to.  Every function here fails the running cmocka case when something
+ * it needs does not work, so a test never passes by running nothing.
  */
 
 #include "mt/buf.h"

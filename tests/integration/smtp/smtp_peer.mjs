@@ -129,16 +129,16 @@ function smtpServer(SMTPServer) {
         authMethods: opts.loginOnly ? ['LOGIN'] : ['PLAIN', 'LOGIN'],
         disableReverseLookup: true,
         logger: makeLogger(opts.mode === 'implicit'),
-        onAuth(auth, session, callback) {
+        onAuth(auth, conn, callback) {
             record.auth.push({ method: auth.method, username: auth.username, password: auth.password,
-                               tls: !!session.secure });
+                               tls: !!conn.secure });
             save();
             if (auth.username === opts.user && auth.password === opts.pass) return callback(null, { user: auth.username });
             const err = new Error('Authentication Credentials Invalid');
             err.responseCode = 535;
             return callback(err);
         },
-        onRcptTo(address, session, callback) {
+        onRcptTo(address, conn, callback) {
             if (opts.rejectRcpt.includes(address.address)) {
                 const err = new Error('Message rejected: Email address is not verified.');
                 err.responseCode = 554;
@@ -146,15 +146,15 @@ function smtpServer(SMTPServer) {
             }
             return callback();
         },
-        onData(stream, session, callback) {
+        onData(stream, conn, callback) {
             const chunks = [];
             stream.on('data', (c) => chunks.push(c));
             stream.on('end', () => {
                 record.messages.push({
-                    mailFrom: session.envelope.mailFrom.address,
-                    rcptTo: session.envelope.rcptTo.map((r) => r.address),
-                    tls: !!session.secure,
-                    user: session.user ?? null,
+                    mailFrom: conn.envelope.mailFrom.address,
+                    rcptTo: conn.envelope.rcptTo.map((r) => r.address),
+                    tls: !!conn.secure,
+                    user: conn.user ?? null,
                     raw: Buffer.concat(chunks).toString('utf8'),
                 });
                 save();
