@@ -91,5 +91,7 @@ int cli_finish_stdout(const struct cli *cli, int code);
 int cmd_ingest(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
+int cmd_send_test(struct cli *cli, int argc, char **argv);
+int cmd_smtp_password(struct cli *cli, int argc, char **argv);
 
 #endif

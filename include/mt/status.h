@@ -50,7 +50,10 @@
     X(MT_ERR_SMTP_AUTH, "SMTP authentication was refused")                     \
     X(MT_ERR_SMTP_REJECTED, "SMTP server rejected the message")                \
     X(MT_ERR_SMTP_TLS, "TLS could not be established")                         \
-    X(MT_ERR_CONNECT, "connection failed")
+    X(MT_ERR_CONNECT, "connection failed")                                     \
+    X(MT_ERR_RESOLVE, "host name could not be resolved")                       \
+    X(MT_ERR_SMTP_PARTIAL, "SMTP server refused some of the recipients")       \
+    X(MT_ERR_SMTP, "SMTP exchange failed")
 
 enum mt_status {
 #define MT_STATUS_ENUM(sym, text) sym,
