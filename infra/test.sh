@@ -47,7 +47,9 @@ command -v terraform >/dev/null 2>&1 || skip "terraform is not installed"
 version_json=$(terraform version -json 2>/dev/null)
 tf_version=$(sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p' <<<"$version_json")
 platform=$(sed -n 's/.*"platform": *"\([^"]*\)".*/\1/p' <<<"$version_json")
-[ -n "$tf_version" ] && [ -n "$platform" ] || skip "cannot read the version of terraform"
+if [ -z "$tf_version" ] || [ -z "$platform" ]; then
+    skip "cannot read the version of terraform"
+fi
 oldest=$(printf '%s\n%s\n' "$MIN_TERRAFORM" "$tf_version" | sort -V | head -n 1)
 if [ "$oldest" != "$MIN_TERRAFORM" ]; then
     skip "terraform $tf_version is older than $MIN_TERRAFORM"
