@@ -19,7 +19,8 @@
  * delivery (unsigned); 413 for a body over the limit, refused by
  * Content-Length before reading or while streaming; 404 and 405 for other
  * paths and methods; 500 when the store fails and 503 when the signing
- * certificate or the confirmation cannot be fetched, so SNS retries.
+ * certificate or the confirmation cannot be fetched, or the server is
+ * stopping, so SNS retries.
  *
  * Rows are written by one writer thread with group commit: requests that
  * arrive while a commit runs are stored together in the next one, and each

@@ -27,6 +27,7 @@ static const char *const s_reject_names[REJECT_COUNT] = {
     [REJECT_CERT_UNAVAILABLE] = "cert_unavailable",
     [REJECT_CONFIRM_FAILED] = "confirm_failed",
     [REJECT_STORE] = "store",
+    [REJECT_STOPPING] = "stopping",
 };
 
 const char *serve_reject_name(enum serve_reject reason)

@@ -12,9 +12,11 @@
  * connection dropped when it goes on far past the limit).  The last call
  * hands a complete body to the SNS handler.
  *
- * Stopping: the listening socket is closed first (quiesce), requests in
- * flight get up to drain_timeout_ms to be answered, then libmicrohttpd
- * stops and the writer finishes the commits it holds.
+ * Stopping: the listening socket is closed first (quiesce); a request that
+ * starts afterwards on a kept-alive connection gets 503 and the connection
+ * is closed, so SNS retries it elsewhere or later; requests in flight get up
+ * to drain_timeout_ms to be answered (with Connection: close), then
+ * libmicrohttpd stops and the writer finishes the commits it holds.
  */
 #include "serve_int.h"
 
@@ -79,15 +81,25 @@ static void remote_text(struct MHD_Connection *conn, char *out, size_t size)
                   (socklen_t)size);
 }
 
-/* Queues a plain-text response and records its code. */
-static enum MHD_Result answer(struct MHD_Connection *conn, struct request *r, int code,
-                              const char *content_type, struct mt_str text)
+static bool is_stopping(struct mt_serve *s)
+{
+    pthread_mutex_lock(&s->metrics.lock);
+    bool stopping = s->stopping;
+    pthread_mutex_unlock(&s->metrics.lock);
+    return stopping;
+}
+
+/* Queues a plain-text response and records its code; closes the connection when stopping. */
+static enum MHD_Result answer(struct mt_serve *s, struct MHD_Connection *conn, struct request *r,
+                              int code, const char *content_type, struct mt_str text)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         text.len, (void *)(uintptr_t)text.ptr, MHD_RESPMEM_MUST_COPY);
     if (resp == NULL)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    if (is_stopping(s))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
                                 r->route == ROUTE_SNS ? "POST" : "GET, HEAD");
@@ -98,10 +110,10 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct request *r, in
     return ok;
 }
 
-static enum MHD_Result answer_text(struct MHD_Connection *conn, struct request *r, int code,
-                                   const char *text)
+static enum MHD_Result answer_text(struct mt_serve *s, struct MHD_Connection *conn,
+                                   struct request *r, int code, const char *text)
 {
-    return answer(conn, r, code, "text/plain; charset=utf-8", mt_str_from_cstr(text));
+    return answer(s, conn, r, code, "text/plain; charset=utf-8", mt_str_from_cstr(text));
 }
 
 /* Refuses early and records the reason; for refusals that need no body. */
@@ -116,8 +128,9 @@ static enum MHD_Result refuse_early(struct mt_serve *s, struct MHD_Connection *c
                                 .remote = remote};
     serve_metrics_reject(&s->metrics, reason);
     serve_notify(s, &n);
-    return answer_text(conn, r, code, code == 404 ? "not found\n" : code == 405
-                                     ? "method not allowed\n" : "payload too large\n");
+    return answer_text(s, conn, r, code, code == 404 ? "not found\n" : code == 405
+                                     ? "method not allowed\n" : code == 503 ? "stopping\n"
+                                     : "payload too large\n");
 }
 
 /* Records a connection dropped for a body far over the limit. */
@@ -187,9 +200,10 @@ static enum MHD_Result serve_metrics_page(struct mt_serve *s, struct MHD_Connect
     mt_buf_init(&text, 0);
     enum MHD_Result ok;
     if (mt_serve_metrics(s, &text) == MT_OK)
-        ok = answer(conn, r, 200, "text/plain; version=0.0.4; charset=utf-8", mt_buf_str(&text));
+        ok = answer(s, conn, r, 200, "text/plain; version=0.0.4; charset=utf-8",
+                    mt_buf_str(&text));
     else
-        ok = answer_text(conn, r, 500, "cannot format metrics\n");
+        ok = answer_text(s, conn, r, 500, "cannot format metrics\n");
     mt_buf_cleanup(&text);
     return ok;
 }
@@ -200,13 +214,13 @@ static enum MHD_Result finish(struct mt_serve *s, struct MHD_Connection *conn, s
     char remote[64];
 
     if (r->route == ROUTE_HEALTH)
-        return answer_text(conn, r, 200, "ok\n");
+        return answer_text(s, conn, r, 200, "ok\n");
     if (r->route == ROUTE_METRICS)
         return serve_metrics_page(s, conn, r);
 
     remote_text(conn, remote, sizeof(remote));
     struct serve_answer a = serve_handle_sns(s, conn, mt_buf_str(&r->body), remote);
-    return answer_text(conn, r, a.code, a.text);
+    return answer_text(s, conn, r, a.code, a.text);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -227,6 +241,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         pthread_mutex_lock(&s->metrics.lock);
         s->metrics.in_flight++;
         pthread_mutex_unlock(&s->metrics.lock);
+        if (is_stopping(s))
+            return refuse_early(s, conn, r, 503, REJECT_STOPPING, "the server is stopping");
         return begin(s, conn, r, method);
     }
     if (*upload_size > 0) {
@@ -461,6 +477,9 @@ void mt_serve_stop(struct mt_serve *s)
 {
     if (s == NULL)
         return;
+    pthread_mutex_lock(&s->metrics.lock);
+    s->stopping = true;
+    pthread_mutex_unlock(&s->metrics.lock);
     MHD_socket listener = MHD_quiesce_daemon(s->daemon);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);

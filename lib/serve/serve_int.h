@@ -24,6 +24,7 @@ enum serve_reject {
     REJECT_CERT_UNAVAILABLE,
     REJECT_CONFIRM_FAILED,
     REJECT_STORE,
+    REJECT_STOPPING,
     REJECT_COUNT
 };
 
@@ -101,6 +102,7 @@ struct mt_serve {
     struct mt_buf tls_cert, tls_key; /* kept while the daemon runs */
     struct serve_metrics metrics;
     struct serve_writer writer;
+    bool stopping; /* set once stop began; guarded by metrics.lock */
 };
 
 /* What a handler decided: the status code and a short plain-text body. */

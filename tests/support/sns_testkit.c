@@ -69,9 +69,11 @@ X509 *tk_cert(EVP_PKEY *key, const struct tk_cert_spec *spec)
                                -1, 0);
     X509_set_issuer_name(cert, X509_get_subject_name(issuer));
     add_ext(cert, issuer, NID_basic_constraints, spec->ca ? "critical,CA:TRUE" : "CA:FALSE");
-    if (spec->dns != NULL) {
+    if (spec->dns != NULL || spec->ip != NULL) {
         char san[300];
-        snprintf(san, sizeof(san), "DNS:%s", spec->dns);
+        snprintf(san, sizeof(san), "%s%s%s%s", spec->dns ? "DNS:" : "",
+                 spec->dns ? spec->dns : "", spec->dns && spec->ip ? ",IP:" : spec->ip ? "IP:" : "",
+                 spec->ip ? spec->ip : "");
         add_ext(cert, issuer, NID_subject_alt_name, san);
     }
     if (X509_sign(cert, issuer_key, EVP_sha256()) == 0)

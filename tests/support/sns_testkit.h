@@ -23,6 +23,7 @@ EVP_PKEY *tk_shared_key(void);
 struct tk_cert_spec {
     const char *cn;          /* subject common name */
     const char *dns;         /* optional DNS subject alternative name */
+    const char *ip;          /* optional IP address subject alternative name */
     long not_before_s;       /* offset from now, seconds (negative: in the past) */
     long not_after_s;        /* offset from now, seconds */
     bool ca;                 /* basicConstraints CA:TRUE */
