@@ -47,6 +47,9 @@ static const char s_usage_tail[] =
     "(see 'mailtrack COMMAND --help' for what each command adds).\n";
 
 static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
 {
     char msg[2048];
     vsnprintf(msg, sizeof(msg), fmt, ap);
