@@ -16,6 +16,10 @@
  * provenance rests on the host checks and on the TLS verification of the
  * fetch (or on whoever filled the certificate folder).  A certificate put in
  * the folder by hand is trusted if it passes the checks above.
+ *
+ * LIMITATION: Timestamp is not checked for freshness; a replayed genuine
+ * message stores nothing new (writes are idempotent) unless its rows were
+ * deleted since.
  */
 #include "sns_int.h"
 

@@ -31,10 +31,10 @@ static void test_sns_cert_url_accepts_sns_hosts(void **state)
     assert_string_equal(u.region, "us-east-1");
     assert_string_equal(u.file, "SimpleNotificationService-9c6465fa7f48f5cacd23014631ec1136.pem");
 
-    assert_int_equal(check("https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-a.pem",
-                           MT_SNS_URL_CERT, NULL), MT_OK);
-    assert_int_equal(check("https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-a.pem",
-                           MT_SNS_URL_CERT, "us-gov-west-1"), MT_OK);
+    assert_int_equal(check("https://sns.cn-north-1.amazonaws.com.cn/SimpleNotificationService-"
+                           "a.pem", MT_SNS_URL_CERT, NULL), MT_OK);
+    assert_int_equal(check("https://sns.us-gov-west-1.amazonaws.com/SimpleNotificationService-"
+                           "a.pem", MT_SNS_URL_CERT, "us-gov-west-1"), MT_OK);
     assert_int_equal(check("https://sns.ap-southeast-2.amazonaws.com/x.pem", MT_SNS_URL_CERT,
                            NULL), MT_OK);
 }

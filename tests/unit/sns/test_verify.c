@@ -112,7 +112,8 @@ static void test_sns_fixtures_verify(void **state)
 {
     (void)state;
     static const char *const good[] = {
-        "events/sns-http-notification-delivery.json", "events/sns-http-subscription-confirmation.json",
+        "events/sns-http-notification-delivery.json",
+        "events/sns-http-subscription-confirmation.json",
         "events/sns-http-unsubscribe-confirmation.json", "events/sns-lambda-bounce.json",
         "events/sns-lambda-delivery.json", "events/sns-lambda-open.json"};
     struct fetcher f = {0};
@@ -506,7 +507,8 @@ static void test_sns_certificate_checks(void **state)
     expect_cert_invalid(small, &valid, "at least 2048 bits");
     EVP_PKEY_free(small);
 
-    struct fetcher f = {.pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"};
+    struct fetcher f = {
+        .pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"};
     struct mt_sns_verifier *v = new_verifier(NULL, &f);
     struct tk_msg m = tk_msg_default("Notification");
     char *body = tk_sns_body(&m, tk_shared_key());
