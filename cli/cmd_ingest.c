@@ -70,10 +70,10 @@ static bool ingest_file(const struct cli *cli, struct mt_ingest *ing, const char
 static void print_totals(const struct cli *cli, const struct mt_ingest_stats *s)
 {
     cli_note(cli,
-             "%zu documents: %zu events, %zu rows stored, %zu already stored, "
-             "%zu notices and %zu confirmations skipped, %zu rejected",
-             s->documents, s->events, s->rows_stored, s->rows_duplicate, s->notices,
-             s->confirmations, s->rejected);
+             "documents %zu, events %zu, rows stored %zu, already stored %zu, "
+             "skipped %zu (set-up notices %zu, SNS confirmations %zu), rejected %zu",
+             s->documents, s->events, s->rows_stored, s->rows_duplicate,
+             s->notices + s->confirmations, s->notices, s->confirmations, s->rejected);
 }
 
 /* The ingest check for --verify: the whole document must verify. */
@@ -135,6 +135,10 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
     int parsed = parse_options(cli, argc, argv, &store_opts, &sns, &verify);
     if (parsed >= 0) {
         code = parsed;
+        goto done;
+    }
+    if (cli_check_store_options(cli, &store_opts) != CLI_EXIT_OK) {
+        code = CLI_EXIT_USAGE;
         goto done;
     }
     if (verify && (verifier = cli_new_verifier(cli, &sns, NULL)) == NULL)

@@ -11,7 +11,9 @@
  *
  * LIMITATION: this is a small libcurl caller of its own, without retries;
  * a failed certificate fetch fails that one message (SNS retries it later),
- * and a failed confirmation must be retried by SNS or done by hand.
+ * and a failed confirmation must be retried by SNS or done by hand.  The
+ * shared HTTP client (http.h) has host overrides that keep the port only,
+ * which the tests' stand-in on a free port cannot use.
  */
 #include "cli.h"
 
