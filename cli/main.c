@@ -23,6 +23,7 @@ static const struct cli_command s_commands[] = {
     {"ingest", cmd_ingest, "store SES events from files or standard input"},
     {"report", cmd_report, "write a week's events as CSV with a summary"},
     {"quarantine", cmd_quarantine, "list input that was rejected, or show one raw"},
+    {"serve", cmd_serve, "run the HTTP(S) endpoint an SNS topic posts to"},
     {"send-test", cmd_send_test, "send a test message through SES SMTP and report the replies"},
     {"smtp-password", cmd_smtp_password, "derive the SES SMTP password from a secret access key"},
 };

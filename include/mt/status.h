@@ -46,6 +46,7 @@
     X(MT_ERR_SIGNATURE, "message signature does not verify")                   \
     X(MT_ERR_CERT_URL, "signing certificate URL is not trusted")               \
     X(MT_ERR_TOPIC, "topic is not on the allow-list")                          \
+    X(MT_ERR_SUBSCRIBE_URL, "subscription confirmation URL is not trusted")    \
     /* smtp */                                                                 \
     X(MT_ERR_SMTP_AUTH, "SMTP authentication was refused")                     \
     X(MT_ERR_SMTP_REJECTED, "SMTP server rejected the message")                \
