@@ -476,7 +476,11 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     sqlite3_busy_timeout(s->db, timeout_ms);
     sqlite3_extended_result_codes(s->db, 1);
 
-    st = enter_wal(s, timeout_ms, err);
+    /* Larger pages halve the page reads of a week's report; this only takes
+     * effect when the file is new. */
+    st = exec(s, "PRAGMA page_size = 16384", err);
+    if (st == MT_OK)
+        st = enter_wal(s, timeout_ms, err);
     if (st == MT_OK)
         st = exec(s, "PRAGMA synchronous = FULL", err);
     if (st == MT_OK)
