@@ -4,6 +4,8 @@
 # builds one cmocka executable and registers each case in it as its own CTest
 # test.  Cases are found by scanning SOURCE for cmocka_unit_test(case_name);
 # the executable runs a single case when given its name as the argument.
+# Case names start with test_; a file may wrap cmocka_unit_test_setup_teardown
+# in a macro named MT_CASE.
 
 function(mt_add_unit_test name source)
     cmake_parse_arguments(ARG "" "" "DEPENDS;LABELS" ${ARGN})
@@ -19,7 +21,8 @@ function(mt_add_unit_test name source)
     endif()
 
     file(READ ${source} text)
-    string(REGEX MATCHALL "cmocka_unit_test(_setup_teardown)?\\(([a-z0-9_]+)" calls "${text}")
+    string(REGEX MATCHALL "(cmocka_unit_test(_setup_teardown)?|MT_CASE)\\((test_[a-z0-9_]+)"
+           calls "${text}")
     foreach(call IN LISTS calls)
         string(REGEX REPLACE ".*\\(" "" case "${call}")
         add_test(NAME ${case} COMMAND ${name} ${case})

@@ -241,6 +241,24 @@ static void parse_sns(struct mt_event_parser *p, const json_t *sns, const char *
     parse_message(p, json_str(message), &meta, index, raw);
 }
 
+/*
+ * Makes a reject found inside one record of a larger document say which
+ * record it was ("Records[2]: ...") and keep only that record's bytes.
+ */
+static void name_record(struct mt_event_parser *p, struct mt_reject *r, const char *list,
+                        int index, struct mt_str raw)
+{
+    char prefix[48];
+    int n = snprintf(prefix, sizeof(prefix), "%s[%d]", list, index);
+
+    r->raw = raw;
+    if (n > 0 && strncmp(r->reason, prefix, (size_t)n) == 0)
+        return;
+    struct mt_str named = event_printf(p, "%s: %s", prefix, r->reason);
+    if (named.ptr != NULL)
+        r->reason = named.ptr;
+}
+
 static void parse_lambda_event(struct mt_event_parser *p, const json_t *event, struct mt_str raw)
 {
     const json_t *records = json_object_get(event, "Records");
@@ -265,10 +283,9 @@ static void parse_lambda_event(struct mt_event_parser *p, const json_t *event, s
         }
         size_t before = p->reject_count;
         parse_sns(p, sns, where, index, raw);
-
-        /* Keep only the failing record, not the whole batch, in the quarantine. */
-        if (p->reject_count > before && json_array_size(records) > 1)
-            p->rejects[p->reject_count - 1].raw = dump_json(p, record);
+        if (p->reject_count > before)
+            name_record(p, &p->rejects[p->reject_count - 1], "Records", index,
+                        json_array_size(records) > 1 ? dump_json(p, record) : raw);
     }
 }
 
@@ -320,7 +337,8 @@ enum mt_status mt_event_parse_document(struct mt_event_parser *p, struct mt_str 
     }
 
     json_error_t jerr;
-    json_t *root = json_loadb(doc.ptr ? doc.ptr : "", doc.len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = json_loadb(doc.ptr ? doc.ptr : "", doc.len,
+                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (root == NULL) {
         char where[200];
         json_error_text(&jerr, where, sizeof(where));
@@ -336,7 +354,13 @@ enum mt_status mt_event_parse_document(struct mt_event_parser *p, struct mt_str 
         p->result.envelope = MT_ENVELOPE_ARRAY;
         json_array_foreach(root, i, value) {
             int index = i > (size_t)INT32_MAX ? INT32_MAX : (int)i;
-            parse_value(p, value, index, dump_json(p, value));
+            size_t before = p->reject_count;
+            struct mt_str raw = dump_json(p, value);
+            parse_value(p, value, index, raw);
+            for (size_t k = before; k < p->reject_count; k++) {
+                if (p->rejects[k].record == index)
+                    name_record(p, &p->rejects[k], "", index, raw);
+            }
         }
     } else {
         parse_value(p, root, -1, doc);

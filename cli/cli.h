@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MT_CLI_H
+#define MT_CLI_H
+
+/*
+ * Shared by the mailtrack command-line tool's commands: the command table
+ * entry, exit codes, message helpers and the store options every command
+ * that reads or writes events accepts.
+ *
+ * Conventions: results on stdout, everything else on stderr; a message
+ * starts with "mailtrack <command>: ", is lower-case, names its subject in
+ * quotes and ends without a period.  --help prints to stdout and exits 0;
+ * misuse prints the reason and a hint on stderr and exits 2.
+ */
+
+#include "mt/status.h"
+#include "mt/store.h"
+
+#include <stdbool.h>
+
+/* Exit codes, documented in docs/cli.md and in each command's --help. */
+enum cli_exit {
+    CLI_EXIT_OK = 0,       /* success */
+    CLI_EXIT_FAILURE = 1,  /* the operation failed */
+    CLI_EXIT_USAGE = 2,    /* the command line was wrong */
+    CLI_EXIT_REJECTED = 3, /* finished, but some input was rejected and quarantined */
+};
+
+struct cli {
+    const char *command; /* the command being run, for messages */
+    bool quiet;          /* -q: no notes, only errors */
+};
+
+struct cli_command {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const char *summary;
+};
+
+/* Prints "mailtrack <command>: <message>" on stderr. */
+void cli_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like cli_error, unless -q was given. */
+void cli_note(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports misuse with a hint to try --help; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Reports the option getopt_long just refused ('?' or ':'): unknown, or
+ * missing its argument.  Returns CLI_EXIT_USAGE.
+ */
+int cli_option_error(const struct cli *cli, char **argv);
+
+/* Prints usage text to stdout and returns CLI_EXIT_OK, or FAILURE when stdout fails. */
+int cli_print_help(const char *text);
+
+/* Where a command keeps its events: --db PATH or --store URI. */
+struct cli_store_options {
+    const char *db;    /* --db */
+    const char *store; /* --store */
+};
+
+/*
+ * Opens the store: --store, else --db, else $MAILTRACK_DB, else the per-user
+ * default.  Prints the error and returns NULL on failure.
+ */
+struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_options *opts);
+
+/* Long-option codes shared by commands; values above any short option. */
+enum cli_option {
+    CLI_OPT_DB = 1000,
+    CLI_OPT_STORE,
+    CLI_OPT_HELP,
+    CLI_OPT_FIRST_COMMAND_SPECIFIC,
+};
+
+/* Usage lines for the store options, to paste into a command's help. */
+#define CLI_STORE_HELP                                                                        \
+    "  --db PATH        SQLite database file (default: $MAILTRACK_DB, else\n"                 \
+    "                   $XDG_DATA_HOME/mailtrack/events.db)\n"                                \
+    "  --store URI      sqlite:PATH or dynamodb://TABLE (AWS settings from the environment)\n"
+
+/* Flushes and checks stdout; prints an error and returns FAILURE when it failed. */
+int cli_finish_stdout(const struct cli *cli, int code);
+
+int cmd_ingest(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_quarantine(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mailtrack ingest: SES events from files or standard input into the store.
+ * Every file is read even when an earlier one failed; each rejected document
+ * gets one line on stderr naming the file, the line for NDJSON, and why.
+ */
+#include "cli.h"
+
+#include "mt/ingest.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char s_help[] =
+    "usage: mailtrack ingest [--db PATH | --store URI] [FILE...]\n"
+    "\n"
+    "Stores the SES events in each FILE, or in standard input when no FILE is\n"
+    "given or for '-'.  A file holds one JSON document or NDJSON (one document a\n"
+    "line).  A document is an SNS-to-Lambda event, the body SNS posts to an HTTP\n"
+    "endpoint, or a bare SES record (eventType or notificationType).  Ingesting\n"
+    "the same event again stores nothing new.  Rejected documents are kept in the\n"
+    "quarantine ('mailtrack quarantine').\n"
+    "\n"
+    "Options:\n" CLI_STORE_HELP
+    "  -h, --help       this help\n"
+    "\n"
+    "Exit status: 0 everything ingested, 1 a file or the store failed,\n"
+    "2 usage error, 3 some documents were rejected (the rest were stored).\n";
+
+static void print_reject(void *ctx, const char *source, long line, const struct mt_reject *r)
+{
+    const struct cli *cli = ctx;
+    if (line > 0)
+        cli_error(cli, "rejected %s:%ld: %s", source, line, r->reason);
+    else
+        cli_error(cli, "rejected %s: %s", source, r->reason);
+}
+
+/* Ingests one named file or "-"; false when it could not be read or stored. */
+static bool ingest_file(const struct cli *cli, struct mt_ingest *ing, const char *name)
+{
+    struct mt_err err = {0};
+    bool is_stdin = strcmp(name, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(name, "rb");
+
+    if (f == NULL) {
+        cli_error(cli, "cannot open '%s': %s", name, strerror(errno));
+        return false;
+    }
+    enum mt_status st = mt_ingest_stream(ing, f, is_stdin ? "stdin" : name, &err);
+    if (!is_stdin)
+        fclose(f);
+    if (st != MT_OK)
+        cli_error(cli, "%s", mt_err_text(&err));
+    return st == MT_OK;
+}
+
+static void print_totals(const struct cli *cli, const struct mt_ingest_stats *s)
+{
+    cli_note(cli,
+             "%zu documents: %zu events, %zu rows stored, %zu already stored, "
+             "%zu notices and %zu confirmations skipped, %zu rejected",
+             s->documents, s->events, s->rows_stored, s->rows_duplicate, s->notices,
+             s->confirmations, s->rejected);
+}
+
+int cmd_ingest(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, CLI_OPT_DB},
+        {"store", required_argument, NULL, CLI_OPT_STORE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_store_options store_opts = {0};
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case CLI_OPT_DB: store_opts.db = optarg; break;
+        case CLI_OPT_STORE: store_opts.store = optarg; break;
+        case 'h': return cli_print_help(s_help);
+        default: return cli_option_error(cli, argv);
+        }
+    }
+
+    struct mt_store *store = cli_open_store(cli, &store_opts);
+    if (store == NULL)
+        return CLI_EXIT_FAILURE;
+
+    struct mt_ingest_options opts = {.on_reject = print_reject, .on_reject_ctx = cli};
+    struct mt_ingest *ing = mt_ingest_new(store, &opts);
+    if (ing == NULL) {
+        cli_error(cli, "out of memory");
+        mt_store_close(store);
+        return CLI_EXIT_FAILURE;
+    }
+
+    bool ok = true;
+    if (optind >= argc)
+        ok = ingest_file(cli, ing, "-");
+    for (int i = optind; i < argc; i++)
+        ok = ingest_file(cli, ing, argv[i]) && ok;
+
+    const struct mt_ingest_stats *stats = mt_ingest_get_stats(ing);
+    print_totals(cli, stats);
+    int code = !ok ? CLI_EXIT_FAILURE : stats->rejected ? CLI_EXIT_REJECTED : CLI_EXIT_OK;
+    mt_ingest_free(ing);
+    mt_store_close(store);
+    return code;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mailtrack quarantine: what ingest rejected, with the reason, and the raw
+ * bytes of any entry.
+ */
+#include "cli.h"
+
+#include "mt/clock.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char s_help[] =
+    "usage: mailtrack quarantine [--json | --show ID] [--db PATH | --store URI]\n"
+    "\n"
+    "Lists the documents and records that ingest rejected, oldest first, one a line:\n"
+    "id, time rejected, where it came from (file:line, record), and the reason.\n"
+    "\n"
+    "Options:\n"
+    "  --json           one JSON object a line, with the raw input as a string\n"
+    "  --show ID        write the raw bytes of entry ID to standard output\n" CLI_STORE_HELP
+    "  -h, --help       this help\n"
+    "\n"
+    "Exit status: 0 listed, 1 failed (or no entry ID), 2 usage error.\n";
+
+enum { OPT_JSON = CLI_OPT_FIRST_COMMAND_SPECIFIC, OPT_SHOW };
+
+struct listing {
+    bool json;
+    int64_t show_id; /* 0 when listing */
+    bool found;
+};
+
+static void where(const struct mt_quarantine_entry *e, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s", e->source ? e->source : "");
+    if (e->line > 0 && n >= 0 && (size_t)n < size)
+        n += snprintf(out + n, size - (size_t)n, ":%ld", e->line);
+    if (e->record >= 0 && n >= 0 && (size_t)n < size)
+        snprintf(out + n, size - (size_t)n, " record %d", e->record);
+}
+
+static enum mt_status print_json(const struct mt_quarantine_entry *e, const char *received)
+{
+    json_t *raw = json_stringn_nocheck(e->raw.ptr, e->raw.len);
+    json_t *obj = json_pack("{s:I, s:s, s:s, s:I, s:i, s:s, s:o}", "id", (json_int_t)e->id,
+                            "received", received, "source", e->source ? e->source : "",
+                            "line", (json_int_t)e->line, "record", e->record, "reason",
+                            e->reason ? e->reason : "", "raw", raw);
+    char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(obj);
+    if (text == NULL)
+        return MT_ERR_NOMEM;
+    puts(text);
+    free(text);
+    return MT_OK;
+}
+
+static enum mt_status print_entry(void *ctx, const struct mt_quarantine_entry *e)
+{
+    struct listing *l = ctx;
+    char received[MT_TIME_ISO_LEN + 1], from[512];
+
+    if (l->show_id != 0) {
+        if (e->id == l->show_id) {
+            l->found = true;
+            fwrite(e->raw.ptr, 1, e->raw.len, stdout);
+        }
+        return MT_OK;
+    }
+    mt_time_format_iso(e->received_ms, received);
+    if (l->json)
+        return print_json(e, received);
+    where(e, from, sizeof(from));
+    printf("%" PRId64 "\t%s\t%s\t%s\n", e->id, received, from, e->reason ? e->reason : "");
+    return MT_OK;
+}
+
+int cmd_quarantine(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"show", required_argument, NULL, OPT_SHOW},
+        {"db", required_argument, NULL, CLI_OPT_DB},
+        {"store", required_argument, NULL, CLI_OPT_STORE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct cli_store_options store_opts = {0};
+    struct listing l = {0};
+    char *end;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_JSON: l.json = true; break;
+        case OPT_SHOW:
+            l.show_id = strtoll(optarg, &end, 10);
+            if (*end != '\0' || l.show_id <= 0)
+                return cli_usage_error(cli, "'%s' is not a quarantine id", optarg);
+            break;
+        case CLI_OPT_DB: store_opts.db = optarg; break;
+        case CLI_OPT_STORE: store_opts.store = optarg; break;
+        case 'h': return cli_print_help(s_help);
+        default: return cli_option_error(cli, argv);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+
+    struct mt_store *store = cli_open_store(cli, &store_opts);
+    if (store == NULL)
+        return CLI_EXIT_FAILURE;
+
+    struct mt_err err = {0};
+    int code = CLI_EXIT_OK;
+    if (store->ops->list_quarantine(store, print_entry, &l, &err) != MT_OK) {
+        cli_error(cli, "%s", mt_err_text(&err));
+        code = CLI_EXIT_FAILURE;
+    } else if (l.show_id != 0 && !l.found) {
+        cli_error(cli, "no quarantine entry %" PRId64, l.show_id);
+        code = CLI_EXIT_FAILURE;
+    }
+    mt_store_close(store);
+    return cli_finish_stdout(cli, code);
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mailtrack: the command-line tool.  A table of commands, each in
+ * cmd_<name>.c; global options before the command; shared helpers for
+ * messages and for opening the store.
+ */
+#include "cli.h"
+
+#include "mt/env.h"
+#include "mt/log.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifndef MT_VERSION
+#define MT_VERSION "0.0.0"
+#endif
+
+static const struct cli_command s_commands[] = {
+    {"ingest", cmd_ingest, "store SES events from files or standard input"},
+    {"report", cmd_report, "write a week's events as CSV with a summary"},
+    {"quarantine", cmd_quarantine, "list input that was rejected, or show one raw"},
+};
+
+static const char s_usage[] =
+    "usage: mailtrack [-v | -q] COMMAND [ARGS]\n"
+    "       mailtrack help COMMAND | --help | --version\n"
+    "\n"
+    "mailtrack tracks the email you send through Amazon SES: it stores one row per\n"
+    "SES event and recipient, and writes each week's events as a CSV report.\n"
+    "\n"
+    "Commands:\n";
+
+static const char s_usage_tail[] =
+    "\n"
+    "Options:\n"
+    "  -v, --verbose    more detail on stderr (repeat for trace)\n"
+    "  -q, --quiet      errors only\n"
+    "  -h, --help       this help\n"
+    "  --version        the version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error, 3 input rejected\n"
+    "(see 'mailtrack COMMAND --help' for what each command adds).\n";
+
+static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    fprintf(stderr, "mailtrack%s%s: %s\n", cli->command ? " " : "",
+            cli->command ? cli->command : "", msg);
+}
+
+void cli_error(const struct cli *cli, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cli, fmt, ap);
+    va_end(ap);
+}
+
+void cli_note(const struct cli *cli, const char *fmt, ...)
+{
+    if (cli->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cli, fmt, ap);
+    va_end(ap);
+}
+
+int cli_usage_error(const struct cli *cli, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage(cli, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'mailtrack %s --help' for more information.\n",
+            cli->command ? cli->command : "");
+    return CLI_EXIT_USAGE;
+}
+
+int cli_option_error(const struct cli *cli, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (optopt != 0 && optopt < CLI_OPT_DB)
+        return cli_usage_error(cli, "option '-%c' is unknown or needs a value", optopt);
+    return cli_usage_error(cli, "option '%s' is unknown or needs a value", arg);
+}
+
+int cli_print_help(const char *text)
+{
+    fputs(text, stdout);
+    return fflush(stdout) == 0 && !ferror(stdout) ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+int cli_finish_stdout(const struct cli *cli, int code)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error(cli, "cannot write to standard output: %s", strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    return code;
+}
+
+struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_options *opts)
+{
+    struct mt_err err = {0};
+    struct mt_buf path;
+    struct mt_store *store = NULL;
+    const char *uri = opts->store;
+
+    mt_buf_init(&path, 4096);
+    if (opts->store != NULL && opts->db != NULL) {
+        cli_usage_error(cli, "give --db or --store, not both");
+        return NULL;
+    }
+    if (uri == NULL && opts->db != NULL) {
+        mt_buf_appendf(&path, "sqlite:%s", opts->db);
+        uri = path.data;
+    } else if (uri == NULL && mt_env_get("MAILTRACK_DB") != NULL) {
+        mt_buf_appendf(&path, "sqlite:%s", mt_env_get("MAILTRACK_DB"));
+        uri = path.data;
+    } else if (uri == NULL) {
+        struct mt_buf def;
+        mt_buf_init(&def, 4096);
+        if (mt_env_default_db_path(&def, &err) == MT_OK)
+            mt_buf_appendf(&path, "sqlite:%s", def.data);
+        mt_buf_cleanup(&def);
+        uri = path.data;
+    }
+
+    if (err.code == MT_OK)
+        mt_store_open(uri, NULL, &store, &err);
+    if (store == NULL)
+        cli_error(cli, "%s", mt_err_text(&err));
+    mt_buf_cleanup(&path);
+    return store;
+}
+
+static int print_usage(FILE *out)
+{
+    fputs(s_usage, out);
+    for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++)
+        fprintf(out, "  %-16s %s\n", s_commands[i].name, s_commands[i].summary);
+    fputs(s_usage_tail, out);
+    return out == stdout ? cli_finish_stdout(&(struct cli){0}, CLI_EXIT_OK) : CLI_EXIT_USAGE;
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(s_commands) / sizeof(s_commands[0]); i++) {
+        if (strcmp(s_commands[i].name, name) == 0)
+            return &s_commands[i];
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = {0};
+    int verbosity = 0;
+    int i = 1;
+
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            return print_usage(stdout);
+        if (strcmp(a, "--version") == 0) {
+            printf("mailtrack %s\n", MT_VERSION);
+            return cli_finish_stdout(&cli, CLI_EXIT_OK);
+        }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            verbosity++;
+        else if (strcmp(a, "-vv") == 0)
+            verbosity += 2;
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            cli.quiet = true;
+        else
+            return cli_usage_error(&cli, "unknown option '%s'", a);
+    }
+    mt_log_set_level(cli.quiet ? MT_LOG_ERROR : verbosity >= 2 ? MT_LOG_TRACE
+                                              : verbosity == 1 ? MT_LOG_DEBUG
+                                                               : MT_LOG_WARN);
+    if (i >= argc) {
+        print_usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+
+    const char *name = argv[i];
+    bool help = strcmp(name, "help") == 0;
+    if (help) {
+        if (i + 1 >= argc)
+            return print_usage(stdout);
+        name = argv[i + 1];
+    }
+    const struct cli_command *cmd = find_command(name);
+    if (cmd == NULL)
+        return cli_usage_error(&cli, "'%s' is not a mailtrack command", name);
+
+    cli.command = cmd->name;
+    if (help) {
+        char arg0[32], arg1[] = "--help";
+        snprintf(arg0, sizeof(arg0), "%s", cmd->name);
+        char *help_argv[] = {arg0, arg1, NULL};
+        return cmd->run(&cli, 2, help_argv);
+    }
+    return cmd->run(&cli, argc - i, argv + i);
+}

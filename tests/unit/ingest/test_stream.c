@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Streams into the store: NDJSON and multi-line documents told apart, broken
+ * documents costing only themselves, line numbers in every reject, and
+ * idempotent re-ingestion.
+ */
+#include "harness.h"
+
+#include "mt/ingest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SEND(id, to)                                                                          \
+    "{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"timestamp\":\"2026-11-23T07:00:00Z\","   \
+    "\"messageId\":\"" id "\",\"source\":\"s@example.com\",\"destination\":[\"" to "\"]}}"
+
+struct rejects {
+    long lines[16];
+    char reasons[16][200];
+    size_t count;
+};
+
+static void on_reject(void *ctx, const char *source, long line, const struct mt_reject *r)
+{
+    struct rejects *rj = ctx;
+    assert_string_equal(source, "input");
+    if (rj->count < 16) {
+        rj->lines[rj->count] = line;
+        snprintf(rj->reasons[rj->count], sizeof(rj->reasons[0]), "%s", r->reason);
+    }
+    rj->count++;
+}
+
+static struct mt_store *s_store;
+static struct rejects s_rejects;
+
+static int setup(void **state)
+{
+    (void)state;
+    char path[4200];
+    struct mt_err err = {0};
+    snprintf(path, sizeof(path), "%s/events.db", mt_test_tmpdir());
+    memset(&s_rejects, 0, sizeof(s_rejects));
+    return mt_store_open_sqlite(path, NULL, &s_store, &err) == MT_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    mt_store_close(s_store);
+    return 0;
+}
+
+/* Ingests text as a stream; returns the stats. */
+static struct mt_ingest_stats ingest_text(const char *text)
+{
+    struct mt_ingest_options opts = {.on_reject = on_reject, .on_reject_ctx = &s_rejects,
+                                     .batch_rows = 3};
+    struct mt_ingest *ing = mt_ingest_new(s_store, &opts);
+    struct mt_err err = {0};
+    FILE *f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+
+    assert_non_null(f);
+    if (mt_ingest_stream(ing, f, "input", &err) != MT_OK)
+        fail_msg("ingest failed: %s", mt_err_text(&err));
+    fclose(f);
+    struct mt_ingest_stats stats = *mt_ingest_get_stats(ing);
+    mt_ingest_free(ing);
+    return stats;
+}
+
+static void test_ingest_ndjson_with_bad_lines(void **state)
+{
+    (void)state;
+    struct mt_ingest_stats s = ingest_text(SEND("m1", "a@x") "\n"
+                                           "\n"
+                                           "{broken\n" SEND("m2", "b@x") "\r\n"
+                                           "{\"eventType\":\"Nope\"}\n" SEND("m3", "c@x"));
+    assert_int_equal(s.documents, 5);
+    assert_int_equal(s.rows_stored, 3);
+    assert_int_equal(s.rejected, 2);
+    assert_int_equal(s_rejects.lines[0], 3);
+    assert_int_equal(s_rejects.lines[1], 5);
+    assert_non_null(strstr(s_rejects.reasons[1], "unknown eventType 'Nope'"));
+}
+
+static void test_ingest_first_line_broken_still_ndjson(void **state)
+{
+    (void)state;
+    struct mt_ingest_stats s = ingest_text("{\"eventType\": \"Send\", \"mail\": {\n"
+                                           SEND("m1", "a@x") "\n" SEND("m2", "b@x") "\n");
+    assert_int_equal(s.rows_stored, 2);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 1);
+}
+
+static void test_ingest_pretty_printed_document(void **state)
+{
+    (void)state;
+    struct mt_buf doc;
+    mt_test_read_file(mt_test_fixture("events/sns-lambda-bounce.json"), &doc);
+    struct mt_ingest_stats s = ingest_text(doc.data);
+    assert_int_equal(s.documents, 1);
+    assert_int_equal(s.rows_stored, 4);
+    assert_int_equal(s.rejected, 0);
+
+    s = ingest_text(doc.data);
+    assert_int_equal(s.rows_stored, 0);
+    assert_int_equal(s.rows_duplicate, 4);
+    mt_buf_cleanup(&doc);
+}
+
+static void test_ingest_broken_multiline_document_rejected_whole(void **state)
+{
+    (void)state;
+    struct mt_ingest_stats s = ingest_text("{\n  \"eventType\": \"Send\",\n  \"mail\": [\n}\n");
+    assert_int_equal(s.documents, 1);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 0);
+    assert_non_null(strstr(s_rejects.reasons[0], "line 4"));
+}
+
+static void test_ingest_empty_and_blank_input(void **state)
+{
+    (void)state;
+    struct mt_ingest_stats s = ingest_text("");
+    assert_int_equal(s.documents, 0);
+    s = ingest_text("\n  \n\t\n");
+    assert_int_equal(s.documents, 0);
+    assert_int_equal(s.rejected, 0);
+}
+
+static void test_ingest_document_counts_by_type(void **state)
+{
+    (void)state;
+    struct mt_ingest *ing = mt_ingest_new(s_store, NULL);
+    struct mt_err err = {0};
+    assert_int_equal(mt_ingest_document(ing, MT_STR_LIT(SEND("m9", "z@x")), "api", 0, &err),
+                     MT_OK);
+    assert_int_equal(mt_ingest_get_stats(ing)->rows_stored, 0); /* still batched */
+    assert_int_equal(mt_ingest_flush(ing, &err), MT_OK);
+    assert_int_equal(mt_ingest_get_stats(ing)->rows_stored, 1);
+    assert_int_equal(mt_ingest_get_stats(ing)->rows_by_type[MT_EVENT_SEND], 1);
+    assert_int_equal(mt_ingest_last_result(ing)->events, 1);
+    mt_ingest_free(ing);
+}
+
+#define MT_CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+static const struct CMUnitTest tests[] = {
+    MT_CASE(test_ingest_ndjson_with_bad_lines),
+    MT_CASE(test_ingest_first_line_broken_still_ndjson),
+    MT_CASE(test_ingest_pretty_printed_document),
+    MT_CASE(test_ingest_broken_multiline_document_rejected_whole),
+    MT_CASE(test_ingest_empty_and_blank_input),
+    MT_CASE(test_ingest_document_counts_by_type),
+};
+
+MT_TEST_MAIN(tests)
