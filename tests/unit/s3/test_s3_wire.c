@@ -66,8 +66,8 @@ static void test_s3_xml_text(void **state)
     (void)state;
     struct mt_buf out;
     mt_buf_init(&out, 0);
-    const char body[] = "<?xml version=\"1.0\"?><InitiateMultipartUploadResult><Bucket>b</Bucket>"
-                        "<UploadId>a&amp;b&#47;c&#x3D;&lt;</UploadId></InitiateMultipartUploadResult>";
+    const char body[] = "<?xml version=\"1.0\"?><InitiateMultipartUploadResult>"
+                        "<Bucket>b</Bucket><UploadId>a&amp;b&#47;c&#x3D;&lt;</UploadId></InitiateMultipartUploadResult>";
     assert_true(mt_s3_xml_text((struct mt_str){body, sizeof(body) - 1}, "UploadId", &out));
     assert_string_equal(out.data, "a&b/c=<");
     assert_true(mt_s3_xml_text(MT_STR_LIT("<Error><Code>NoSuchBucket</Code></Error>"), "Code",
@@ -86,7 +86,8 @@ static void test_s3_complete_body(void **state)
     mt_buf_init(&out, 0);
     assert_int_equal(mt_s3_complete_body(&out, etags, 2), MT_OK);
     assert_string_equal(out.data,
-                        "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                        "<CompleteMultipartUpload "
+                        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                         "<Part><PartNumber>1</PartNumber><ETag>&quot;e1&quot;</ETag></Part>"
                         "<Part><PartNumber>2</PartNumber><ETag>&quot;e&amp;2&quot;</ETag></Part>"
                         "</CompleteMultipartUpload>");
