@@ -67,7 +67,8 @@ static void test_s3_xml_text(void **state)
     struct mt_buf out;
     mt_buf_init(&out, 0);
     const char body[] = "<?xml version=\"1.0\"?><InitiateMultipartUploadResult>"
-                        "<Bucket>b</Bucket><UploadId>a&amp;b&#47;c&#x3D;&lt;</UploadId></InitiateMultipartUploadResult>";
+                        "<Bucket>b</Bucket><UploadId>a&amp;b&#47;c&#x3D;&lt;</UploadId>"
+                        "</InitiateMultipartUploadResult>";
     assert_true(mt_s3_xml_text((struct mt_str){body, sizeof(body) - 1}, "UploadId", &out));
     assert_string_equal(out.data, "a&b/c=<");
     assert_true(mt_s3_xml_text(MT_STR_LIT("<Error><Code>NoSuchBucket</Code></Error>"), "Code",
