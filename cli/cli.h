@@ -62,6 +62,9 @@ struct cli_store_options {
     const char *store; /* --store */
 };
 
+/* Checks the store options once parsed; CLI_EXIT_USAGE (reported) or CLI_EXIT_OK. */
+int cli_check_store_options(const struct cli *cli, const struct cli_store_options *opts);
+
 /*
  * Opens the store: --store, else --db, else $MAILTRACK_DB, else the per-user
  * default.  Prints the error and returns NULL on failure.

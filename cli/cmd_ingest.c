@@ -60,10 +60,10 @@ static bool ingest_file(const struct cli *cli, struct mt_ingest *ing, const char
 static void print_totals(const struct cli *cli, const struct mt_ingest_stats *s)
 {
     cli_note(cli,
-             "%zu documents: %zu events, %zu rows stored, %zu already stored, "
-             "%zu notices and %zu confirmations skipped, %zu rejected",
-             s->documents, s->events, s->rows_stored, s->rows_duplicate, s->notices,
-             s->confirmations, s->rejected);
+             "documents %zu, events %zu, rows stored %zu, already stored %zu, "
+             "skipped %zu (set-up notices %zu, SNS confirmations %zu), rejected %zu",
+             s->documents, s->events, s->rows_stored, s->rows_duplicate,
+             s->notices + s->confirmations, s->notices, s->confirmations, s->rejected);
 }
 
 int cmd_ingest(struct cli *cli, int argc, char **argv)
@@ -88,6 +88,8 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
         }
     }
 
+    if (cli_check_store_options(cli, &store_opts) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     struct mt_store *store = cli_open_store(cli, &store_opts);
     if (store == NULL)
         return CLI_EXIT_FAILURE;

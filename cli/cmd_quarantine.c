@@ -114,6 +114,8 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
     if (optind < argc)
         return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
 
+    if (cli_check_store_options(cli, &store_opts) != CLI_EXIT_OK)
+        return CLI_EXIT_USAGE;
     struct mt_store *store = cli_open_store(cli, &store_opts);
     if (store == NULL)
         return CLI_EXIT_FAILURE;

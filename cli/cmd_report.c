@@ -88,7 +88,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct report_args
         return cli_usage_error(cli, "give one of --week, --last-week or --from/--to");
     if ((a->from != NULL) != (a->to != NULL))
         return cli_usage_error(cli, "--from and --to go together");
-    return CLI_EXIT_OK;
+    return cli_check_store_options(cli, &a->store);
 }
 
 static int choose_window(struct cli *cli, const struct report_args *a,

@@ -46,6 +46,9 @@ static const char s_usage_tail[] =
     "(see 'mailtrack COMMAND --help' for what each command adds).\n";
 
 static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
 {
     char msg[2048];
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -105,6 +108,13 @@ int cli_finish_stdout(const struct cli *cli, int code)
     return code;
 }
 
+int cli_check_store_options(const struct cli *cli, const struct cli_store_options *opts)
+{
+    if (opts->store != NULL && opts->db != NULL)
+        return cli_usage_error(cli, "give --db or --store, not both");
+    return CLI_EXIT_OK;
+}
+
 struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_options *opts)
 {
     struct mt_err err = {0};
@@ -113,10 +123,6 @@ struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_op
     const char *uri = opts->store;
 
     mt_buf_init(&path, 4096);
-    if (opts->store != NULL && opts->db != NULL) {
-        cli_usage_error(cli, "give --db or --store, not both");
-        return NULL;
-    }
     if (uri == NULL && opts->db != NULL) {
         mt_buf_appendf(&path, "sqlite:%s", opts->db);
         uri = path.data;

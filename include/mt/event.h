@@ -103,6 +103,7 @@ enum mt_status mt_event_type_parse(struct mt_str name, enum mt_event_type *type)
 struct mt_row {
     int64_t event_time_ms;          /* the event's own time, ms since the epoch */
     enum mt_event_type type;
+    unsigned char shape;            /* 0 event publishing (eventType), 1 identity notification */
     char key[MT_ROW_KEY_LEN + 1];   /* idempotency key, lower-case hex, NUL-terminated */
     struct mt_str col[MT_COL_COUNT];
 };
@@ -112,6 +113,15 @@ struct mt_row {
  * and link columns, which must already be set.
  */
 void mt_row_compute_key(struct mt_row *row);
+
+/*
+ * Which of two copies of one event (same key) a store keeps, so that the
+ * result does not depend on arrival order: event publishing before identity
+ * notifications (it carries tags and the configuration set), then a bare
+ * record before one that came through SNS, then the smaller SNS message id.
+ * Writes the preference as text that sorts that way (smaller wins) into out.
+ */
+void mt_row_preference(const struct mt_row *row, struct mt_buf *out);
 
 /*
  * Report order: event time, message id, recipient (null first), event type,

@@ -104,3 +104,14 @@ int mt_row_cmp(const struct mt_row *a, const struct mt_row *b)
     }
     return strcmp(a->key, b->key);
 }
+
+void mt_row_preference(const struct mt_row *row, struct mt_buf *out)
+{
+    struct mt_str sns = row->col[MT_COL_SNS_MESSAGE_ID];
+    mt_buf_reset(out);
+    mt_buf_append_byte(out, (char)('0' + (row->shape ? 1 : 0)));
+    if (sns.ptr != NULL) {
+        mt_buf_append_byte(out, '1');
+        mt_buf_append(out, sns.ptr, sns.len);
+    }
+}

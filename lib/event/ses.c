@@ -416,13 +416,14 @@ static bool add_rows(struct record *r, const json_t *record, const json_t *detai
 
 /* The event type of a record, or a reject reason.  false for set-up notices too. */
 static bool read_type(struct record *r, const json_t *record, enum mt_event_type *type,
-                      bool *notice)
+                      unsigned char *shape, bool *notice)
 {
     struct mt_str name = get_str(r, record, "eventType", "");
     const char *field = "eventType";
     if (name.ptr == NULL && r->code == MT_OK) {
         name = get_str(r, record, "notificationType", "");
         field = "notificationType";
+        *shape = 1;
     }
     if (r->code != MT_OK)
         return false;
@@ -452,7 +453,7 @@ void event_parse_ses(struct mt_event_parser *p, json_t *record, const struct mt_
     size_t dest_count = 0;
 
     memset(&base, 0, sizeof(base));
-    if (!read_type(&r, record, &type, &notice)) {
+    if (!read_type(&r, record, &type, &base.shape, &notice)) {
         if (notice)
             p->result.notices++;
         else

@@ -190,7 +190,9 @@ enum mt_status mt_output_open(const char *target, struct mt_output **out, struct
         lo->base.is_stdout = true;
     } else if (ends_with(target, "/") || (stat(target, &sb) == 0 && S_ISDIR(sb.st_mode))) {
         lo->folder = strdup(target);
-        if (lo->folder != NULL && mkdir(target, 0755) != 0 && errno != EEXIST) {
+        for (size_t n = lo->folder ? strlen(lo->folder) : 0; n > 1 && lo->folder[n - 1] == '/';)
+            lo->folder[--n] = '\0';
+        if (lo->folder != NULL && mkdir(lo->folder, 0755) != 0 && errno != EEXIST) {
             enum mt_status st = mt_err_set(err, MT_ERR_IO, "cannot create folder '%s': %s",
                                            target, strerror(errno));
             local_close(&lo->base);

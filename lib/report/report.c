@@ -120,7 +120,8 @@ enum mt_status mt_report_summary_json(const struct mt_report_run *run, struct mt
         "bounce_rate", s->bounce_rate, "permanent_bounce_rate", s->permanent_bounce_rate,
         "complaint_rate", s->complaint_rate, "ses_levels", "bounce",
         level_json(s->permanent_bounce_rate, MT_SES_BOUNCE_REVIEW, MT_SES_BOUNCE_PAUSE),
-        "complaint", level_json(s->complaint_rate, MT_SES_COMPLAINT_REVIEW, MT_SES_COMPLAINT_PAUSE));
+        "complaint",
+        level_json(s->complaint_rate, MT_SES_COMPLAINT_REVIEW, MT_SES_COMPLAINT_PAUSE));
     if (root == NULL)
         return MT_ERR_NOMEM;
 

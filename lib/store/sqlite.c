@@ -32,7 +32,9 @@ struct sqlite_store {
     struct mt_store base;
     sqlite3 *db;
     sqlite3_stmt *insert_row;
+    sqlite3_stmt *prefer_row;  /* replaces a stored copy the new one is preferred to */
     sqlite3_stmt *insert_quarantine;
+    struct mt_buf pref;        /* scratch for mt_row_preference */
 };
 
 /* Schema steps; step i takes the file from user_version i to i + 1. */
@@ -48,7 +50,11 @@ static const char *const s_migrations[] = {
     "CREATE INDEX events_by_time ON events"
     "  (event_time_ms, message_id, recipient, event_type, row_key);",
 
-    /* 2: rejected input, kept raw with the reason. */
+    /*
+     * 2: rejected input, kept raw with the reason; and which copy of an
+     * event that arrived twice is kept (mt_row_preference).
+     */
+    "ALTER TABLE events ADD COLUMN pref TEXT NOT NULL DEFAULT '';"
     "CREATE TABLE quarantine ("
     "  id INTEGER PRIMARY KEY,"
     "  digest TEXT NOT NULL UNIQUE,"
@@ -143,25 +149,45 @@ static enum mt_status migrate(struct sqlite_store *s, struct mt_err *err)
 
 static enum mt_status prepare(struct sqlite_store *s, struct mt_err *err)
 {
+    /* Parameters: 1 row_key, 2 event_time_ms, 3 stored_at_ms, 4 pref, then the columns. */
     static const char insert_row[] =
-        "INSERT OR IGNORE INTO events (row_key, event_time_ms, stored_at_ms"
+        "INSERT OR IGNORE INTO events (row_key, event_time_ms, stored_at_ms, pref"
 #define MT_COLUMN_NAME(sym, name) ", " #name
         MT_COLUMN_LIST(MT_COLUMN_NAME)
 #undef MT_COLUMN_NAME
-        ") VALUES (?, ?, ?"
+        ") VALUES (?, ?, ?, ?"
 #define MT_COLUMN_PARAM(sym, name) ", ?"
         MT_COLUMN_LIST(MT_COLUMN_PARAM)
 #undef MT_COLUMN_PARAM
         ")";
+    static const char *const columns[] = {
+#define MT_COLUMN_NAME(sym, name) #name,
+        MT_COLUMN_LIST(MT_COLUMN_NAME)
+#undef MT_COLUMN_NAME
+    };
+    struct mt_buf prefer_row;
+
+    /* Same parameters; the event time cannot differ, since it is part of the key. */
+    mt_buf_init(&prefer_row, 0);
+    mt_buf_append_cstr(&prefer_row, "UPDATE events SET pref = ?4");
+    for (int c = 0; c < MT_COL_COUNT; c++)
+        mt_buf_appendf(&prefer_row, ", %s = ?%d", columns[c], 5 + c);
+    mt_buf_append_cstr(&prefer_row, " WHERE row_key = ?1 AND pref > ?4");
     static const char insert_quarantine[] =
         "INSERT OR IGNORE INTO quarantine (digest, received_ms, source, line, record, reason, raw)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)";
 
     if (sqlite3_prepare_v3(s->db, insert_row, -1, SQLITE_PREPARE_PERSISTENT, &s->insert_row,
                            NULL) != SQLITE_OK ||
+        prefer_row.data == NULL ||
+        sqlite3_prepare_v3(s->db, prefer_row.data, -1, SQLITE_PREPARE_PERSISTENT,
+                           &s->prefer_row, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(s->db, insert_quarantine, -1, SQLITE_PREPARE_PERSISTENT,
-                           &s->insert_quarantine, NULL) != SQLITE_OK)
+                           &s->insert_quarantine, NULL) != SQLITE_OK) {
+        mt_buf_cleanup(&prefer_row);
         return db_fail(s, err, "cannot prepare statements");
+    }
+    mt_buf_cleanup(&prefer_row);
     return MT_OK;
 }
 
@@ -173,24 +199,39 @@ static void bind_str(sqlite3_stmt *stmt, int index, struct mt_str s)
         sqlite3_bind_text(stmt, index, s.ptr, (int)s.len, SQLITE_STATIC);
 }
 
-/* Inserts one row; sets *outcome.  false on a database error. */
-static bool insert_one(struct sqlite_store *s, const struct mt_row *row, int64_t now_ms,
-                       enum mt_put_outcome *outcome)
+/* Binds a row to the parameters shared by insert_row and prefer_row; runs it. */
+static int step_row(struct sqlite_store *s, sqlite3_stmt *stmt, const struct mt_row *row,
+                    int64_t now_ms)
 {
-    sqlite3_stmt *stmt = s->insert_row;
-
     sqlite3_bind_text(stmt, 1, row->key, MT_ROW_KEY_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, row->event_time_ms);
     sqlite3_bind_int64(stmt, 3, now_ms);
+    sqlite3_bind_text(stmt, 4, s->pref.data, (int)s->pref.len, SQLITE_STATIC);
     for (int c = 0; c < MT_COL_COUNT; c++)
-        bind_str(stmt, 4 + c, row->col[c]);
+        bind_str(stmt, 5 + c, row->col[c]);
 
     int rc = sqlite3_step(stmt);
     sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE)
+    return rc;
+}
+
+/*
+ * Inserts one row; sets *outcome.  A copy already stored is replaced only
+ * when this one is preferred, so the result does not depend on the order
+ * copies arrive in.  false on a database error.
+ */
+static bool insert_one(struct sqlite_store *s, const struct mt_row *row, int64_t now_ms,
+                       enum mt_put_outcome *outcome)
+{
+    mt_row_preference(row, &s->pref);
+    if (step_row(s, s->insert_row, row, now_ms) != SQLITE_DONE)
         return false;
-    *outcome = sqlite3_changes(s->db) > 0 ? MT_PUT_STORED : MT_PUT_DUPLICATE;
-    return true;
+    if (sqlite3_changes(s->db) > 0) {
+        *outcome = MT_PUT_STORED;
+        return true;
+    }
+    *outcome = MT_PUT_DUPLICATE;
+    return step_row(s, s->prefer_row, row, now_ms) == SQLITE_DONE;
 }
 
 static enum mt_status sqlite_put_rows(struct mt_store *store, const struct mt_row *rows,
@@ -357,7 +398,9 @@ static void sqlite_close(struct mt_store *store)
 {
     struct sqlite_store *s = (struct sqlite_store *)store;
     sqlite3_finalize(s->insert_row);
+    sqlite3_finalize(s->prefer_row);
     sqlite3_finalize(s->insert_quarantine);
+    mt_buf_cleanup(&s->pref);
     sqlite3_close(s->db);
     free(s->base.location);
     free(s);
@@ -386,6 +429,7 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
         return mt_err_set(err, MT_ERR_NOMEM, "out of memory opening '%s'", path);
     }
     s->base.ops = &s_sqlite_ops;
+    mt_buf_init(&s->pref, 0);
 
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {

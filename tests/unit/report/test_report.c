@@ -102,7 +102,8 @@ static void test_report_csv_and_summary(void **state)
     ingest(EVENT("Send", "send", "", "\"a@x.net\",\"b@x.net\",\"c@x.net\",\"d@x.net\"")
            EVENT("Delivery", "delivery", ",\"recipients\":[\"a@x.net\",\"b@x.net\"]", "\"a@x.net\"")
            EVENT("Bounce", "bounce",
-                 ",\"bounceType\":\"Permanent\",\"bouncedRecipients\":[{\"emailAddress\":\"c@x.net\"}]",
+                 ",\"bounceType\":\"Permanent\","
+                 "\"bouncedRecipients\":[{\"emailAddress\":\"c@x.net\"}]",
                  "\"c@x.net\"")
            EVENT("Complaint", "complaint",
                  ",\"complainedRecipients\":[{\"emailAddress\":\"a@x.net\"}]", "\"a@x.net\""));
@@ -118,7 +119,7 @@ static void test_report_csv_and_summary(void **state)
     assert_int_equal(mt_output_open(outdir, &out, &err), MT_OK);
     assert_int_equal(mt_report_generate(&run, out, &loc, &err), MT_OK);
     mt_output_close(out);
-    assert_non_null(strstr(loc.data, "reports//email-events-2026-W48.csv"));
+    assert_non_null(strstr(loc.data, "reports/email-events-2026-W48.csv"));
 
     assert_int_equal(run.summary.rows, 8);
     assert_int_equal(run.summary.recipients_sent, 4);

@@ -71,7 +71,8 @@ static void test_store_sqlite_put_is_idempotent(void **state)
 {
     (void)state;
     struct mt_store *s = open_ok();
-    struct mt_row rows[3] = {make_row("m1", 1000, "a@x", "Send"), make_row("m1", 1000, "b@x", "Send"),
+    struct mt_row rows[3] = {make_row("m1", 1000, "a@x", "Send"),
+                             make_row("m1", 1000, "b@x", "Send"),
                              make_row("m1", 1000, "a@x", "Send")};
     enum mt_put_outcome out[3];
     struct mt_err err = {0};

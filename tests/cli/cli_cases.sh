@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# The mailtrack binary as a user runs it: stdout, stderr and exit codes.
+#
+#   cli_cases.sh MAILTRACK FIXTURES EXAMPLES CASE
+#
+# Runs one case (a function named case_*); CTest registers each as a test.
+set -u
+
+MT=$1
+FIXTURES=$2
+EXAMPLES=$3
+CASE=$4
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mt-cli-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+export MAILTRACK_DB="$WORK/events.db"
+export XDG_DATA_HOME="$WORK/xdg"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# run CMD...: runs mailtrack, keeping stdout, stderr and the exit code.
+run() {
+    "$MT" "$@" >"$WORK/out" 2>"$WORK/err"
+    STATUS=$?
+}
+
+expect_status() {
+    [ "$STATUS" -eq "$1" ] || fail "exit $STATUS, expected $1; stderr: $(cat "$WORK/err")"
+}
+
+expect_out() {
+    grep -qF -- "$1" "$WORK/out" || fail "stdout lacks '$1': $(head -c 2000 "$WORK/out")"
+}
+
+expect_err() {
+    grep -qF -- "$1" "$WORK/err" || fail "stderr lacks '$1': $(head -c 2000 "$WORK/err")"
+}
+
+expect_no_out() {
+    [ ! -s "$WORK/out" ] || fail "stdout should be empty: $(head -c 500 "$WORK/out")"
+}
+
+case_help_and_version() {
+    run --help
+    expect_status 0
+    expect_out "usage: mailtrack"
+    expect_out "ingest"
+    run --version
+    expect_status 0
+    grep -Eq '^mailtrack [0-9]+\.[0-9]+\.[0-9]+$' "$WORK/out" || fail "bad version line"
+    for cmd in ingest report quarantine; do
+        run "$cmd" --help
+        expect_status 0
+        expect_out "usage: mailtrack $cmd"
+        expect_out "Exit status"
+        run help "$cmd"
+        expect_status 0
+        expect_out "usage: mailtrack $cmd"
+    done
+}
+
+case_usage_errors() {
+    run
+    expect_status 2
+    run frobnicate
+    expect_status 2
+    expect_err "'frobnicate' is not a mailtrack command"
+    run ingest --bogus
+    expect_status 2
+    expect_err "'--bogus'"
+    expect_err "Try 'mailtrack ingest --help'"
+    run report --week 2026-W99
+    expect_status 2
+    expect_err "'2026-W99' is not an ISO week"
+    run report --week 2026-W48 --last-week
+    expect_status 2
+    run report --from 2026-11-23
+    expect_status 2
+    expect_err "--from and --to go together"
+    run report --db a.db --store sqlite:b.db
+    expect_status 2
+    run quarantine --show abc
+    expect_status 2
+}
+
+case_ingest_fixtures_and_idempotence() {
+    run ingest "$FIXTURES"/events/*.json
+    expect_status 0
+    expect_err "rows stored 24, already stored 6"
+    expect_err "SNS confirmations 2"
+    run ingest "$FIXTURES"/events/*.json
+    expect_status 0
+    expect_err "rows stored 0, already stored 30"
+    [ "$(sqlite3 "$MAILTRACK_DB" 'select count(*) from events')" = 24 ] || fail "row count"
+}
+
+case_ingest_stdin_and_dash() {
+    "$MT" ingest <"$FIXTURES/events/ep-send.json" 2>"$WORK/err" || fail "stdin ingest failed"
+    grep -q "rows stored 1," "$WORK/err" || fail "stdin: $(cat "$WORK/err")"
+    cat "$FIXTURES/events/ep-open.json" | "$MT" ingest - "$FIXTURES/events/ep-click-linktags.json" \
+        2>"$WORK/err" || fail "dash ingest failed"
+    grep -q "rows stored 2," "$WORK/err" || fail "dash: $(cat "$WORK/err")"
+}
+
+case_ingest_rejects_named_and_kept() {
+    printf '%s\n' '{"eventType":"Send","mail":{"messageId":"m","timestamp":"2026-11-23T07:00:00Z","destination":["a@example.net"]},"send":{}}' \
+        '{"eventType": "Quarantine", "mail": {}}' 'not json at all' >"$WORK/mixed.ndjson"
+    run ingest "$WORK/mixed.ndjson" "$FIXTURES"/events/bad/ep-missing-mail.json
+    expect_status 3
+    expect_err "rejected $WORK/mixed.ndjson:2: unknown eventType 'Quarantine'"
+    expect_err "rejected $WORK/mixed.ndjson:3: not valid JSON"
+    expect_err "ep-missing-mail.json: mail object is missing"
+    expect_err "rows stored 1,"
+    run quarantine
+    expect_status 0
+    [ "$(wc -l <"$WORK/out")" -eq 3 ] || fail "quarantine should list 3: $(cat "$WORK/out")"
+    expect_out "mixed.ndjson:3	not valid JSON"
+    run quarantine --show 2
+    expect_status 0
+    [ "$(cat "$WORK/out")" = "not json at all" ] || fail "raw: $(cat "$WORK/out")"
+    run quarantine --json
+    expect_status 0
+    expect_out '"reason":"unknown eventType '"'"'Quarantine'"'"'"'
+    run quarantine --show 99
+    expect_status 1
+    expect_err "no quarantine entry 99"
+}
+
+case_ingest_missing_file_keeps_going() {
+    run ingest "$WORK/nope.json" "$FIXTURES/events/ep-send.json"
+    expect_status 1
+    expect_err "cannot open '$WORK/nope.json': No such file or directory"
+    expect_err "rows stored 1,"
+    run ingest "$WORK"
+    expect_status 1
+    expect_err "$WORK"
+}
+
+case_ingest_binary_garbage() {
+    head -c 65536 /dev/urandom >"$WORK/garbage.bin"
+    printf '\0\0\0{"Records":[\n' >>"$WORK/garbage.bin"
+    run ingest "$WORK/garbage.bin" "$FIXTURES/events/ep-send.json"
+    expect_status 3
+    expect_err "rows stored 1,"
+    [ "$(sqlite3 "$MAILTRACK_DB" 'pragma integrity_check')" = ok ] || fail "integrity"
+}
+
+case_report_week_files_and_bytes() {
+    run ingest "$EXAMPLES"/*
+    expect_status 3
+    run report --week 2026-W48 --out "$WORK/r1/"
+    expect_status 0
+    expect_out "$WORK/r1/email-events-2026-W48.csv"
+    expect_out "$WORK/r1/email-events-2026-W48.summary.json"
+    head -1 "$WORK/r1/email-events-2026-W48.csv" | grep -q '^event_time,event_type,message_id,mail_time,source,recipient,destination,subject,configuration_set,tags,bounce_type,bounce_subtype,status,diagnostic,complaint_subtype,feedback_type,smtp_response,reporting_mta,processing_ms,remote_mta,ip_address,user_agent,link,delay_type,expiration_time,error_message,sns_message_id,topic_arn'$'\r''$' \
+        || fail "header"
+    grep -q '"label":"2026-W48"' "$WORK/r1/email-events-2026-W48.summary.json" || fail "summary"
+    # The same events ingested in another order, in another database, give the same bytes.
+    export MAILTRACK_DB="$WORK/other.db"
+    for f in $(ls "$EXAMPLES"/* | sort -r); do "$MT" -q ingest "$f" 2>/dev/null; done
+    run report --week 2026-W48 --out "$WORK/r2.csv"
+    expect_status 0
+    cmp "$WORK/r1/email-events-2026-W48.csv" "$WORK/r2.csv" || fail "CSV differs"
+    [ -f "$WORK/r2.summary.json" ] || fail "summary beside a file target"
+    run report --from 2026-11-23T00:00:00Z --to 2026-11-30T00:00:00Z --out -
+    expect_status 0
+    cmp "$WORK/out" "$WORK/r2.csv" || fail "stdout CSV differs"
+}
+
+case_report_last_week_and_summary() {
+    run ingest "$EXAMPLES"/*
+    run report --last-week --now 2026-12-01T07:00:00Z --out "$WORK" --print-summary
+    expect_status 0
+    expect_out "report 2026-W48"
+    expect_out "complaint rate"
+    expect_out "SES reviews at 5%"
+    run report --now 2026-12-08T07:00:00Z --out "$WORK"
+    expect_status 0
+    expect_out "email-events-2026-W49.csv"
+    # The message sent just after Sunday midnight belongs to week 49 only.
+    grep -q '^2026-11-30T00:00:00.500Z,Send,' "$WORK/email-events-2026-W49.csv" || fail "W49"
+    ! grep -q '^2026-11-2' "$WORK/email-events-2026-W49.csv" || fail "W49 holds a W48 row"
+    ! grep -q '^2026-11-30' "$WORK/email-events-2026-W48.csv" || fail "W48 holds a W49 row"
+    grep -q '^2026-11-29T23:58:01.250Z,Send,' "$WORK/email-events-2026-W48.csv" || fail "W48 end"
+}
+
+case_report_unwritable_target() {
+    run report --week 2026-W48 --out /proc/nonexistent/x.csv
+    expect_status 1
+    expect_err "/proc/nonexistent/x.csv"
+}
+
+case_store_option_errors() {
+    run ingest --store dynamodb://events "$FIXTURES/events/ep-send.json"
+    [ "$STATUS" -ne 0 ] || fail "dynamodb store without settings should fail"
+    run ingest --store "gopher://x" "$FIXTURES/events/ep-send.json"
+    expect_status 1
+    expect_err "unknown scheme"
+    echo "plain text" >"$WORK/notadb"
+    run ingest --db "$WORK/notadb" "$FIXTURES/events/ep-send.json"
+    expect_status 1
+    expect_err "$WORK/notadb"
+}
+
+case_default_database_under_xdg() {
+    unset MAILTRACK_DB
+    run ingest "$FIXTURES/events/ep-send.json"
+    expect_status 0
+    [ -f "$XDG_DATA_HOME/mailtrack/events.db" ] || fail "no database under XDG_DATA_HOME"
+    [ "$(stat -c %a "$XDG_DATA_HOME/mailtrack")" = 700 ] || fail "folder mode"
+}
+
+case_concurrent_ingests() {
+    "$MT" -q ingest "$EXAMPLES"/ses-records.ndjson "$EXAMPLES"/sns-http-bodies.ndjson &
+    p1=$!
+    "$MT" -q ingest "$EXAMPLES"/sns-http-bodies.ndjson "$EXAMPLES"/ses-records.ndjson &
+    p2=$!
+    wait $p1 || fail "first ingest failed"
+    wait $p2 || fail "second ingest failed"
+    export MAILTRACK_DB="$WORK/serial.db"
+    "$MT" -q ingest "$EXAMPLES"/ses-records.ndjson "$EXAMPLES"/sns-http-bodies.ndjson
+    a=$(sqlite3 "$WORK/events.db" 'select count(*) from events')
+    b=$(sqlite3 "$WORK/serial.db" 'select count(*) from events')
+    [ "$a" = "$b" ] && [ "$a" -gt 100 ] || fail "concurrent $a vs serial $b"
+}
+
+case_stdout_closed_is_an_error() {
+    "$MT" ingest "$FIXTURES/events/ep-send.json" 2>/dev/null
+    "$MT" report --week 2025-W11 --out - >/dev/full 2>"$WORK/err"
+    [ $? -eq 1 ] || fail "writing to a full stdout must fail"
+    grep -q "standard output" "$WORK/err" || fail "$(cat "$WORK/err")"
+}
+
+"$CASE"
