@@ -224,3 +224,40 @@ json_t *mt_ddb_create_table_body(const struct mt_ddb_table_spec *spec)
     }
     return body;
 }
+
+json_t *mt_ddb_scan_body(const char *table, const char *filter, json_t *attribute_values,
+                         json_t *exclusive_start_key)
+{
+    json_t *body = json_pack("{s:s, s:s, s:O, s:b}", "TableName", table, "FilterExpression",
+                             filter, "ExpressionAttributeValues", attribute_values,
+                             "ConsistentRead", 1);
+    if (body != NULL && exclusive_start_key != NULL &&
+        json_object_set(body, "ExclusiveStartKey", exclusive_start_key) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+json_t *mt_ddb_batch_get_body(const char *table, json_t *keys, const char *projection)
+{
+    return json_pack("{s:{s:{s:O, s:s, s:b}}}", "RequestItems", table, "Keys", keys,
+                     "ProjectionExpression", projection, "ConsistentRead", 1);
+}
+
+enum mt_status mt_ddb_batch_get_result(const json_t *response, const char *table,
+                                       json_t **items, json_t **unprocessed,
+                                       struct mt_err *err)
+{
+    json_t *responses = json_object_get(response, "Responses");
+    *items = json_object_get(responses, table);
+    *unprocessed = json_object_get(json_object_get(json_object_get(response, "UnprocessedKeys"),
+                                                   table), "Keys");
+    if (*items == NULL && json_is_object(responses))
+        *items = NULL;
+    else if (!json_is_array(*items))
+        return mt_err_set(err, MT_ERR_SCHEMA, "BatchGetItem on '%s': no Responses array", table);
+    if (json_array_size(*unprocessed) == 0)
+        *unprocessed = NULL;
+    return MT_OK;
+}

@@ -17,7 +17,9 @@
  *   reason, received_ms and raw (S when valid UTF-8, else B).
  */
 
+#include "mt/aws.h"
 #include "mt/clock.h"
+#include "mt/ddb.h"
 #include "mt/event.h"
 #include "mt/status.h"
 #include "mt/store.h"
@@ -89,5 +91,26 @@ typedef enum mt_status (*ddb_page_fn)(void *ctx, size_t partition, struct mt_row
  */
 enum mt_status ddb_merge(size_t partitions, ddb_page_fn next_page, void *page_ctx,
                          mt_store_row_fn fn, void *fn_ctx, struct mt_err *err);
+
+/* The DynamoDB store handle. */
+struct ddb_store {
+    struct mt_store base;
+    char *table;
+    struct mt_aws_config *aws;      /* owned */
+    struct mt_ddb_client *client;   /* writes, setup and the quarantine; owned */
+    int retention_days;
+    int64_t write_timeout_ms;
+    int64_t query_timeout_ms;
+    int query_threads;
+    int page_items;
+};
+
+/*
+ * The report query: one Query per day and shard of [from_ms, to_ms), run by
+ * a pool of s->query_threads threads (each with its own client and
+ * connection), merged with ddb_merge.  fn is called in the caller's thread.
+ */
+enum mt_status ddb_store_query(struct ddb_store *s, int64_t from_ms, int64_t to_ms,
+                               mt_store_row_fn fn, void *ctx, struct mt_err *err);
 
 #endif

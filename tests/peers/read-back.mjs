@@ -9,6 +9,7 @@
 //        standard error is not used; the body is written to the file named
 //        by READ_BACK_BODY when set
 //   node read-back.mjs s3-list ENDPOINT BUCKET    one key per line
+//   node read-back.mjs fault-stats PROXY          what the fault proxy injected
 //
 // Credentials and region are dummies: the stand-ins do not check signatures.
 
@@ -72,9 +73,14 @@ async function s3List(endpoint, bucket) {
     for (const o of r.Contents || []) process.stdout.write(`${o.Key}\n`);
 }
 
+async function faultStats(proxy) {
+    const r = await fetch(`${proxy}/stats`);
+    process.stdout.write(`${await r.text()}\n`);
+}
+
 const [cmd, ...rest] = process.argv.slice(2);
 const commands = { 'ddb-items': ddbItems, 'ddb-ttl': ddbTtl, 's3-object': s3Object,
-                   's3-list': s3List };
+                   's3-list': s3List, 'fault-stats': faultStats };
 if (!commands[cmd]) {
     process.stderr.write(`read-back: unknown command '${cmd}'\n`);
     process.exit(2);
