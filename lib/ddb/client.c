@@ -146,8 +146,10 @@ static enum mt_status call_failed(const char *op, const char *subject, enum mt_s
     if (aws_error != NULL)
         *aws_error = e;
     if (resp->status == 0 || (st != MT_ERR_HTTP && st != MT_OK))
-        return mt_err_set(err, st, "DynamoDB %s on '%s': %s", op, subject,
-                          mt_err_text(transport));
+        return mt_err_set(err, st, "DynamoDB %s on '%s': %s%s%s%s%s%s", op, subject,
+                          mt_err_text(transport), e.type[0] ? " (" : "", e.type,
+                          e.type[0] && e.message[0] ? ": " : "", e.type[0] ? e.message : "",
+                          e.type[0] ? ")" : "");
     st = mt_ddb_error_retryable(&e) ? MT_ERR_THROTTLED : MT_ERR_AWS;
     if (e.http_status >= 500 && e.type[0] == '\0')
         st = MT_ERR_HTTP;

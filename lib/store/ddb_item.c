@@ -57,7 +57,11 @@ json_t *ddb_row_item(const struct mt_row *row, int64_t expires_at_s)
 {
     char pk[DDB_PK_MAX];
     char sk[DDB_SK_MAX];
+    struct mt_buf pref;
     json_t *item = json_object();
+
+    mt_buf_init(&pref, 0);
+    mt_row_preference(row, &pref);
 
     ddb_partition_key(row->event_time_ms, ddb_shard(row->col[MT_COL_MESSAGE_ID]), pk);
     ddb_sort_key(row, sk);
@@ -65,12 +69,14 @@ json_t *ddb_row_item(const struct mt_row *row, int64_t expires_at_s)
               set(item, "sk", mt_ddb_attr_s(mt_str_from_cstr(sk))) &&
               set(item, "row_key", mt_ddb_attr_s(mt_str_from_cstr(row->key))) &&
               set(item, "event_time_ms", mt_ddb_attr_n(row->event_time_ms)) &&
-              set(item, "expires_at", mt_ddb_attr_n(expires_at_s));
+              set(item, "expires_at", mt_ddb_attr_n(expires_at_s)) &&
+              set(item, "pref", mt_ddb_attr_s(mt_buf_str(&pref)));
 
     for (int c = 0; ok && c < MT_COL_COUNT; c++) {
         if (row->col[c].ptr != NULL)
             ok = set(item, mt_column_name((enum mt_column)c), mt_ddb_attr_s(row->col[c]));
     }
+    mt_buf_cleanup(&pref);
     if (!ok) {
         json_decref(item);
         return NULL;

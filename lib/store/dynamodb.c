@@ -13,16 +13,19 @@
  * retried or repeated write never duplicates a row.
  *
  * BatchWriteItem cannot be conditional, so before writing, a strongly
- * consistent BatchGetItem asks which keys are stored already; those rows are
- * reported MT_PUT_DUPLICATE and not written again, so the first write of an
- * event wins, as in the SQLite store.
+ * consistent BatchGetItem reads the stored copy's preference (attribute
+ * pref, see mt_row_preference) of each key; a row whose event is stored in a
+ * preferred or equal copy is reported MT_PUT_DUPLICATE and not written, one
+ * that is preferred replaces the stored copy.  So the copy kept does not
+ * depend on arrival order, as in the SQLite store.
  *
  * LIMITATION: the look-up and the write are two requests, not one atomic
- * conditional put: two writers storing the same event at the same moment
- * (say its event-publishing and identity-notification shapes in two Lambda
- * invocations) both write it, and the one that lands last decides its
- * sns_message_id and topic_arn, where SQLite keeps the first.  The row is
- * never duplicated, only those two columns can differ.
+ * conditional put: when two writers store two copies of one event at the
+ * same moment (say its event-publishing and identity-notification shapes in
+ * two Lambda invocations), the copy that lands last is kept even if it is
+ * the less preferred one.  The row is never duplicated; only the columns in
+ * which the copies differ (tags, configuration set, SNS fields) can then
+ * differ from what SQLite keeps.
  */
 #include "dynamodb_int.h"
 
@@ -216,8 +219,9 @@ static void write_all(struct ddb_store *s, struct write_queue *q, bool *done,
     memset(res, 0, sizeof(*res));
     while (q->head < q->tail) {
         if (mt_time_monotonic_ms() >= deadline_ms) {
-            note_failure(res, MT_ERR_TIMEOUT, &(struct mt_err){MT_ERR_TIMEOUT,
-                         "the write deadline passed"});
+            if (res->last == MT_OK)
+                note_failure(res, MT_ERR_TIMEOUT, &(struct mt_err){MT_ERR_TIMEOUT,
+                             "the write deadline passed"});
             break;
         }
         if (send_batch(s, q, deadline_ms, done, res))
@@ -238,17 +242,28 @@ static json_t *key_of(json_t *item)
                      json_object_get(item, "sk"));
 }
 
-/* Marks existing[index] for each queued item whose key is among found. */
+/* What the look-up found for one queued item. */
+struct stored_copy {
+    bool present; /* a copy of the event is stored */
+    bool keep;    /* ... and it is preferred to (or the same as) this one: do not write */
+};
+
+/* Records, for each queued item whose key is among found, what is stored. */
 static void mark_found(const struct write_queue *q, size_t from, size_t to, json_t *found,
-                       bool *existing)
+                       struct stored_copy *stored)
 {
     size_t i;
     json_t *f;
     json_array_foreach(found, i, f) {
         for (size_t j = from; j < to; j++) {
-            if (mt_str_eq(mt_ddb_item_s(f, "sk"), mt_ddb_item_s(q->items[j].item, "sk")) &&
-                mt_str_eq(mt_ddb_item_s(f, "pk"), mt_ddb_item_s(q->items[j].item, "pk")))
-                existing[q->items[j].index] = true;
+            json_t *item = q->items[j].item;
+            if (!mt_str_eq(mt_ddb_item_s(f, "sk"), mt_ddb_item_s(item, "sk")) ||
+                !mt_str_eq(mt_ddb_item_s(f, "pk"), mt_ddb_item_s(item, "pk")))
+                continue;
+            struct stored_copy *c = &stored[q->items[j].index];
+            struct mt_str had = mt_ddb_item_s(f, "pref");
+            c->present = true;
+            c->keep = had.ptr == NULL || mt_str_cmp(had, mt_ddb_item_s(item, "pref")) <= 0;
         }
     }
 }
@@ -259,7 +274,7 @@ static void mark_found(const struct write_queue *q, size_t from, size_t to, json
  * caller then writes every item (a put of the same key is harmless).
  */
 static bool look_up(struct ddb_store *s, const struct write_queue *q, size_t from, size_t to,
-                    int64_t deadline_ms, bool *existing)
+                    int64_t deadline_ms, struct stored_copy *stored)
 {
     json_t *keys = json_array();
     bool ok = keys != NULL;
@@ -268,14 +283,14 @@ static bool look_up(struct ddb_store *s, const struct write_queue *q, size_t fro
     for (size_t j = from; ok && j < to; j++)
         ok = json_array_append_new(keys, key_of(q->items[j].item)) == 0;
     while (ok && keys != NULL) {
-        json_t *body = mt_ddb_batch_get_body(s->table, keys, "pk, sk");
+        json_t *body = mt_ddb_batch_get_body(s->table, keys, "pk, sk, pref");
         json_t *resp = NULL, *found = NULL, *left = NULL;
         struct mt_err e = {0};
         ok = body && mt_ddb_call(s->client, "BatchGetItem", s->table, body, deadline_ms, &resp,
                                  NULL, &e) == MT_OK &&
              mt_ddb_batch_get_result(resp, s->table, &found, &left, &e) == MT_OK;
         if (ok)
-            mark_found(q, from, to, found, existing);
+            mark_found(q, from, to, found, stored);
         json_decref(keys);
         keys = ok ? json_incref(left) : NULL;
         json_decref(resp);
@@ -292,22 +307,21 @@ static bool look_up(struct ddb_store *s, const struct write_queue *q, size_t fro
 }
 
 /*
- * Drops from the queue the items whose key is stored already, so that the
- * first write of an event wins as in the SQLite store (an event that arrives
- * again, e.g. in its other SES shape or from another SNS message, keeps the
- * SNS fields it was first stored with).  Sets existing[index] for them.
+ * Drops from the queue the items whose event is stored already in a copy
+ * that is preferred to this one (mt_row_preference), so that which copy of
+ * an event is kept does not depend on arrival order, as in the SQLite store.
  */
 static void skip_stored(struct ddb_store *s, struct write_queue *q, int64_t deadline_ms,
-                        bool *existing)
+                        struct stored_copy *stored)
 {
     size_t kept = q->head;
 
     for (size_t from = q->head; from < q->tail; from += GET_BATCH_MAX) {
         size_t to = from + GET_BATCH_MAX < q->tail ? from + GET_BATCH_MAX : q->tail;
-        look_up(s, q, from, to, deadline_ms, existing);
+        look_up(s, q, from, to, deadline_ms, stored);
     }
     for (size_t j = q->head; j < q->tail; j++) {
-        if (existing[q->items[j].index])
+        if (stored[q->items[j].index].keep)
             json_decref(q->items[j].item);
         else
             q->items[kept++] = q->items[j];
@@ -334,9 +348,10 @@ static int64_t expires_at(const struct ddb_store *s, int64_t ms)
     return ms / 1000 + (int64_t)s->retention_days * 86400;
 }
 
-/* A row's key and position, sorted so that duplicates sit together. */
+/* A row's key, preference and position, sorted so that copies of one event sit together. */
 struct keyed {
     const char *key;
+    char *pref;
     size_t index;
 };
 
@@ -345,35 +360,55 @@ static int keyed_cmp(const void *a, const void *b)
     const struct keyed *x = a;
     const struct keyed *y = b;
     int c = strcmp(x->key, y->key);
+    if (c == 0)
+        c = strcmp(x->pref, y->pref);
     return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
 }
 
 /*
- * Fills first[i] with the index of the first row of the call that has row
- * i's key (first[i] == i for a row seen first).
+ * Groups the rows of one call by key.  keep[i] is the index of the copy of
+ * row i's event that is written (the preferred one, see mt_row_preference);
+ * lowest[i] the index of its first copy in the call, which is reported
+ * stored while the others are reported duplicates, as SQLite reports them.
  */
-static enum mt_status find_duplicates(const struct mt_row *rows, size_t count, size_t *first)
+static enum mt_status group_copies(const struct mt_row *rows, size_t count, size_t *keep,
+                                   size_t *lowest)
 {
-    struct keyed *order = malloc(count * sizeof(*order));
-    if (order == NULL)
-        return MT_ERR_NOMEM;
-    for (size_t i = 0; i < count; i++)
-        order[i] = (struct keyed){rows[i].key, i};
-    qsort(order, count, sizeof(*order), keyed_cmp);
-    for (size_t i = 0; i < count; i++) {
-        bool same = i > 0 && strcmp(order[i].key, order[i - 1].key) == 0;
-        first[order[i].index] = same ? first[order[i - 1].index] : order[i].index;
+    struct keyed *order = calloc(count + 1, sizeof(*order));
+    struct mt_buf pref;
+    enum mt_status st = order ? MT_OK : MT_ERR_NOMEM;
+
+    mt_buf_init(&pref, 0);
+    for (size_t i = 0; st == MT_OK && i < count; i++) {
+        mt_row_preference(&rows[i], &pref);
+        order[i] = (struct keyed){rows[i].key, strndup(pref.data ? pref.data : "", pref.len), i};
+        st = order[i].pref ? MT_OK : MT_ERR_NOMEM;
     }
+    if (st == MT_OK)
+        qsort(order, count, sizeof(*order), keyed_cmp);
+    for (size_t i = 0, g = 0; st == MT_OK && i < count; i++) {
+        if (i > 0 && strcmp(order[i].key, order[g].key) != 0)
+            g = i;
+        keep[order[i].index] = order[g].index;
+        lowest[order[i].index] = order[i].index;
+        if (order[i].index < lowest[order[g].index])
+            lowest[order[g].index] = order[i].index;
+    }
+    for (size_t i = 0; st == MT_OK && i < count; i++)
+        lowest[i] = lowest[keep[i]];
+    for (size_t i = 0; order != NULL && i < count; i++)
+        free(order[i].pref);
     free(order);
-    return MT_OK;
+    mt_buf_cleanup(&pref);
+    return st;
 }
 
-/* Queues one item per distinct key. */
+/* Queues one item per event: the preferred copy. */
 static enum mt_status queue_rows(const struct ddb_store *s, const struct mt_row *rows,
-                                 size_t count, const size_t *first, struct write_queue *q)
+                                 size_t count, const size_t *keep, struct write_queue *q)
 {
     for (size_t i = 0; i < count; i++) {
-        if (first[i] != i)
+        if (keep[i] != i)
             continue;
         json_t *item = ddb_row_item(&rows[i], expires_at(s, rows[i].event_time_ms));
         if (item == NULL || queue_push(q, item, i) != MT_OK) {
@@ -384,6 +419,18 @@ static enum mt_status queue_rows(const struct ddb_store *s, const struct mt_row 
     return MT_OK;
 }
 
+/* The outcome of row i once the writes are over. */
+static enum mt_put_outcome outcome_of(size_t i, const size_t *keep, const size_t *lowest,
+                                      const struct stored_copy *stored, const bool *done)
+{
+    size_t r = keep[i];
+    if (stored[r].keep)
+        return MT_PUT_DUPLICATE;
+    if (!done[r])
+        return MT_PUT_FAILED;
+    return stored[r].present || lowest[i] != i ? MT_PUT_DUPLICATE : MT_PUT_STORED;
+}
+
 static enum mt_status ddb_put_rows(struct mt_store *store, const struct mt_row *rows,
                                    size_t count, enum mt_put_outcome *outcomes,
                                    struct mt_err *err)
@@ -391,35 +438,34 @@ static enum mt_status ddb_put_rows(struct mt_store *store, const struct mt_row *
     struct ddb_store *s = (struct ddb_store *)store;
     struct write_queue q = {0};
     struct write_result res;
-    size_t *first = calloc(count + 1, sizeof(*first));
+    size_t *keep = calloc(count + 1, sizeof(*keep));
+    size_t *lowest = calloc(count + 1, sizeof(*lowest));
     bool *done = calloc(count + 1, sizeof(*done));
-    bool *existing = calloc(count + 1, sizeof(*existing));
+    struct stored_copy *stored = calloc(count + 1, sizeof(*stored));
     enum mt_status st = MT_OK;
 
     for (size_t i = 0; i < count; i++)
         outcomes[i] = MT_PUT_FAILED;
-    if (first == NULL || done == NULL || existing == NULL || find_duplicates(rows, count, first) != MT_OK ||
-        queue_rows(s, rows, count, first, &q) != MT_OK) {
+    if (keep == NULL || lowest == NULL || done == NULL || stored == NULL ||
+        group_copies(rows, count, keep, lowest) != MT_OK ||
+        queue_rows(s, rows, count, keep, &q) != MT_OK) {
         st = mt_err_set(err, MT_ERR_NOMEM, "out of memory writing to DynamoDB table '%s'",
                         s->table);
         goto out;
     }
 
-    skip_stored(s, &q, mt_time_monotonic_ms() + s->write_timeout_ms, existing);
-    size_t distinct = q.tail;
+    skip_stored(s, &q, mt_time_monotonic_ms() + s->write_timeout_ms, stored);
+    size_t to_write = q.tail;
     write_all(s, &q, done, &res);
-    for (size_t i = 0; i < count; i++) {
-        if (existing[first[i]])
-            outcomes[i] = MT_PUT_DUPLICATE;
-        else if (done[first[i]])
-            outcomes[i] = first[i] == i ? MT_PUT_STORED : MT_PUT_DUPLICATE;
-    }
-    st = write_status(s, &res, distinct, "rows", err);
+    for (size_t i = 0; i < count; i++)
+        outcomes[i] = outcome_of(i, keep, lowest, stored, done);
+    st = write_status(s, &res, to_write, "rows", err);
 out:
     queue_free(&q);
-    free(first);
+    free(keep);
+    free(lowest);
     free(done);
-    free(existing);
+    free(stored);
     return st;
 }
 

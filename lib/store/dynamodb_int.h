@@ -11,7 +11,8 @@
  *           shard = FNV-1a 32 of the message id mod DDB_SHARDS;
  *   sk (S)  "<event time, YYYY-MM-DDTHH:MM:SS.sssZ>#<row key>";
  *   every non-null row column as S under its column name, plus row_key (S),
- *   event_time_ms (N) and expires_at (N, epoch seconds) for TTL.
+ *   event_time_ms (N), expires_at (N, epoch seconds) for TTL, and pref (S,
+ *   mt_row_preference: which copy of an event is kept when it arrives twice).
  * Quarantine entries: pk "quarantine#<UTC day received>",
  *   sk "<received ISO>#<sha256 hex of raw>", with source, line, record,
  *   reason, received_ms and raw (S when valid UTF-8, else B).

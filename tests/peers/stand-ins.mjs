@@ -15,6 +15,7 @@
 //   partial    BatchWriteItem forwards only some items and returns the rest
 //              as UnprocessedItems
 //   always     every BatchWriteItem is throttled (1 or 0)
+//   fail_after every BatchWriteItem after the first fail_after is throttled
 //   seed       seed of the deterministic random choices
 // Counters of what was injected are served at GET /stats on the proxy.
 
@@ -39,7 +40,7 @@ function parseArgs(argv) {
 
 function parseFault(spec) {
     const f = { throttle: 0, error500: 0, reset: 0, slow: 0, partial: 0, always: 0, seed: 1,
-                slow_ms: 1500 };
+                slow_ms: 1500, fail_after: -1 };
     for (const pair of spec.split(',').filter(Boolean)) {
         const [k, v] = pair.split('=');
         if (!(k in f)) throw new Error(`unknown fault '${k}'`);
@@ -110,7 +111,8 @@ async function partialBatch(target, req, body, rnd, res) {
 
 function faultProxy(target, f) {
     const rnd = random(f.seed);
-    const stats = { requests: 0, throttle: 0, error500: 0, reset: 0, slow: 0, partial: 0 };
+    const stats = { requests: 0, throttle: 0, error500: 0, reset: 0, slow: 0, partial: 0,
+                    batches: 0 };
     return http.createServer((req, res) => {
         const chunks = [];
         req.on('data', (c) => chunks.push(c));
@@ -131,7 +133,9 @@ function faultProxy(target, f) {
         });
 
         async function handle(op, faulty, body) {
-            if (op === 'BatchWriteItem' && f.always) {
+            if (op === 'BatchWriteItem') stats.batches++;
+            if (op === 'BatchWriteItem' &&
+                (f.always || (f.fail_after >= 0 && stats.batches > f.fail_after))) {
                 stats.throttle++;
                 return awsError(res, 400, 'ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
             }

@@ -15,6 +15,7 @@
 
 #include "mt/clock.h"
 #include "mt/ingest.h"
+#include "mt/report.h"
 #include "mt/store.h"
 #include "peers.h"
 #include "store/dynamodb_int.h"
@@ -368,6 +369,212 @@ static void test_dynamodb_quarantine_round_trip(void **state)
     mt_store_close(ddb);
 }
 
+
+/* The row keys of the table's row items (quarantine left out), sorted. */
+static size_t stored_keys(char (*keys)[MT_ROW_KEY_LEN + 1], size_t max)
+{
+    json_t *items = read_items();
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *k = json_string_value(json_object_get(json_array_get(items, i), "row_key"));
+        if (k == NULL)
+            continue;
+        assert_true(n < max);
+        snprintf(keys[n++], MT_ROW_KEY_LEN + 1, "%s", k);
+    }
+    json_decref(items);
+    qsort(keys, n, MT_ROW_KEY_LEN + 1, (int (*)(const void *, const void *))strcmp);
+    return n;
+}
+
+static long fault_stat(const char *name)
+{
+    const char *args[] = {"fault-stats", s_peers.fault, NULL};
+    struct mt_buf out;
+    assert_int_equal(mt_peers_read_back(args, &out, NULL), MT_OK);
+    json_t *doc = json_loads(out.data, 0, NULL);
+    long v = (long)json_integer_value(json_object_get(doc, name));
+    json_decref(doc);
+    mt_buf_cleanup(&out);
+    return v;
+}
+
+static void test_dynamodb_faults_store_each_row_once(void **state)
+{
+    (void)state;
+    struct mt_store_options o = {.page_items = 25, .write_timeout_ms = 120000};
+    struct many *m = malloc(sizeof(*m));
+    struct row_list *got = malloc(sizeof(*got));
+    char (*keys)[MT_ROW_KEY_LEN + 1] = calloc(MANY + 10, MT_ROW_KEY_LEN + 1);
+    char (*want)[MT_ROW_KEY_LEN + 1] = calloc(MANY, MT_ROW_KEY_LEN + 1);
+    struct mt_err err = {0};
+
+    start_peers("throttle=0.15,error500=0.1,reset=0.05,slow=0.04,slow_ms=300,partial=0.3,"
+                "seed=11");
+    struct mt_store *ddb = open_store(s_peers.fault, &o, true);
+    fill_many(m);
+    if (ddb->ops->put_rows(ddb, m->rows, MANY + 2, m->outcomes, &err) != MT_OK)
+        fail_msg("put_rows: %s", mt_err_text(&err));
+    for (int i = 0; i < MANY; i++)
+        assert_int_equal(m->outcomes[i], MT_PUT_STORED);
+
+    /* Read straight from dynalite with the SDK: exactly MANY rows, each once. */
+    for (int i = 0; i < MANY; i++)
+        memcpy(want[i], m->rows[i].key, MT_ROW_KEY_LEN + 1);
+    qsort(want, MANY, MT_ROW_KEY_LEN + 1, (int (*)(const void *, const void *))strcmp);
+    assert_int_equal(stored_keys(keys, MANY + 10), MANY);
+    assert_memory_equal(keys, want, (size_t)MANY * (MT_ROW_KEY_LEN + 1));
+
+    /* The report through the same faults still sees every row once, in order. */
+    int64_t day = INT64_C(1795392000000);
+    query_all(ddb, day, day + 2 * 86400 * 1000, got);
+    assert_report_order(got, MANY);
+    mt_arena_cleanup(&got->arena);
+
+    assert_true(fault_stat("throttle") > 0);
+    assert_true(fault_stat("error500") > 0);
+    assert_true(fault_stat("reset") > 0);
+    assert_true(fault_stat("slow") > 0);
+    assert_true(fault_stat("partial") > 0);
+    mt_store_close(ddb);
+    free(keys);
+    free(want);
+    free(got);
+    free(m);
+}
+
+static void test_dynamodb_deadline_fails_every_row(void **state)
+{
+    (void)state;
+    struct mt_store_options o = {.write_timeout_ms = 1500};
+    struct many *m = malloc(sizeof(*m));
+    struct mt_err err = {0};
+    char keys[4][MT_ROW_KEY_LEN + 1];
+
+    start_peers("always=1");
+    struct mt_store *ddb = open_store(s_peers.fault, &o, true);
+    fill_many(m);
+    enum mt_status st = ddb->ops->put_rows(ddb, m->rows, 30, m->outcomes, &err);
+    assert_true(st == MT_ERR_THROTTLED || st == MT_ERR_TIMEOUT);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(m->outcomes[i], MT_PUT_FAILED);
+    assert_non_null(strstr(err.detail, "DynamoDB table 'events': 30 of 30 rows not written "
+                                       "within 1500 ms"));
+    if (strstr(err.detail, "ThrottlingException") == NULL)
+        fail_msg("detail: %s", err.detail);
+    assert_int_equal(stored_keys(keys, 4), 0);
+    mt_store_close(ddb);
+    free(m);
+}
+
+static void test_dynamodb_partial_write_is_reported(void **state)
+{
+    (void)state;
+    struct mt_store_options o = {.write_timeout_ms = 1500};
+    struct many *m = malloc(sizeof(*m));
+    struct mt_err err = {0};
+    char (*keys)[MT_ROW_KEY_LEN + 1] = calloc(MANY, MT_ROW_KEY_LEN + 1);
+
+    start_peers("fail_after=2");
+    struct mt_store *ddb = open_store(s_peers.fault, &o, true);
+    fill_many(m);
+    assert_int_equal(ddb->ops->put_rows(ddb, m->rows, 100, m->outcomes, &err), MT_ERR_PARTIAL);
+    assert_non_null(strstr(err.detail, "50 of 100 rows not written"));
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(m->outcomes[i], i < 50 ? MT_PUT_STORED : MT_PUT_FAILED);
+    assert_int_equal(stored_keys(keys, MANY), 50);
+    mt_store_close(ddb);
+    free(keys);
+    free(m);
+}
+
+/* An output object that collects the CSV in memory. */
+struct mem_object {
+    struct mt_output_object base;
+    struct mt_buf csv;
+};
+
+static enum mt_status mem_write(struct mt_output_object *obj, const char *data, size_t len)
+{
+    return mt_buf_append(&((struct mem_object *)obj)->csv, data, len);
+}
+
+static void report_csv(struct mt_store *store, struct mt_iso_week week, struct mt_buf *out)
+{
+    struct mem_object obj = {.base = {.write = mem_write}};
+    struct mt_report_run run = {.store = store};
+    struct mt_err err = {0};
+
+    mt_buf_init(&obj.csv, 0);
+    mt_report_window_week(week, &run.window);
+    if (mt_report_write_csv(&run, &obj.base, &err) != MT_OK)
+        fail_msg("report: %s", mt_err_text(&err));
+    *out = obj.csv;
+}
+
+static void ingest_examples(struct mt_store *store)
+{
+    static const char *const files[] = {"identity-notifications.ndjson", "lambda-invocation.json",
+                                        "lambda-invocations.ndjson", "ses-records.ndjson",
+                                        "sns-http-bodies.ndjson", "bad-documents.ndjson"};
+    struct mt_ingest *ing = mt_ingest_new(store, NULL);
+    struct mt_err err = {0};
+    char path[4200];
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", MT_EXAMPLES, files[i]);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        if (mt_ingest_stream(ing, f, files[i], &err) != MT_OK)
+            fail_msg("%s: %s", files[i], mt_err_text(&err));
+        fclose(f);
+    }
+    assert_int_equal(mt_ingest_flush(ing, &err), MT_OK);
+    mt_ingest_free(ing);
+}
+
+static void test_dynamodb_report_matches_sqlite(void **state)
+{
+    (void)state;
+    struct mt_store_options o = {.page_items = 5};
+    struct mt_store *sql = NULL;
+    struct mt_buf a, b;
+    char path[4200];
+    static const struct mt_iso_week weeks[] = {{2025, 11}, {2026, 48}, {2026, 47}};
+
+    start_peers(NULL);
+    struct mt_store *ddb = open_store(s_peers.dynamodb, &o, true);
+    snprintf(path, sizeof(path), "%s/ref.db", mt_test_tmpdir());
+    assert_int_equal(mt_store_open_sqlite(path, NULL, &sql, NULL), MT_OK);
+    ingest_fixtures(sql);
+    ingest_examples(sql);
+    ingest_fixtures(ddb);
+    ingest_examples(ddb);
+
+    size_t lines = 0;
+    for (size_t w = 0; w < sizeof(weeks) / sizeof(weeks[0]); w++) {
+        report_csv(sql, weeks[w], &a);
+        report_csv(ddb, weeks[w], &b);
+        if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0) {
+            FILE *f = fopen("/tmp/mt-a.csv", "wb");
+            fwrite(a.data, 1, a.len, f);
+            fclose(f);
+            f = fopen("/tmp/mt-b.csv", "wb");
+            fwrite(b.data, 1, b.len, f);
+            fclose(f);
+        }
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.data, b.data, a.len);
+        for (size_t i = 0; i < a.len; i++)
+            lines += a.data[i] == '\n';
+        mt_buf_cleanup(&a);
+        mt_buf_cleanup(&b);
+    }
+    assert_true(lines > 100);
+    mt_store_close(sql);
+    mt_store_close(ddb);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -376,6 +583,11 @@ int main(int argc, char **argv)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dynamodb_duplicates_and_paging, NULL, teardown),
         cmocka_unit_test_setup_teardown(test_dynamodb_quarantine_round_trip, NULL, teardown),
+        cmocka_unit_test_setup_teardown(test_dynamodb_faults_store_each_row_once, NULL,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dynamodb_deadline_fails_every_row, NULL, teardown),
+        cmocka_unit_test_setup_teardown(test_dynamodb_partial_write_is_reported, NULL, teardown),
+        cmocka_unit_test_setup_teardown(test_dynamodb_report_matches_sqlite, NULL, teardown),
     };
     return mt_test_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), __FILE__);
 }
