@@ -9,6 +9,11 @@
  * competes, through a binary heap keyed on each stream's next row, with the
  * other partitions.  Each row is handed to the caller and freed at once, so
  * memory holds one page and one run per partition, never the whole window.
+ *
+ * LIMITATION: a run is held whole, so rows of one partition that share one
+ * millisecond all sit in memory at once.  Real traffic spreads events over
+ * milliseconds and 16 shards, but a replay that stamps many thousands of
+ * events with one time makes the report's memory grow with that run.
  */
 #include "dynamodb_int.h"
 

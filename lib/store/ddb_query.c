@@ -18,6 +18,11 @@
  * another: memory is bounded by 2 x partitions x page size, whatever the
  * window holds.  An empty page that carries a LastEvaluatedKey is not the
  * end; only a page without one is.
+ *
+ * LIMITATION: a window may span at most 366 days (5,856 partitions), and
+ * items past their TTL that DynamoDB has not deleted yet are still reported;
+ * a report of a week older than the retention period can hold part of that
+ * week.
  */
 #include "dynamodb_int.h"
 

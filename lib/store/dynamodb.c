@@ -538,7 +538,13 @@ static enum mt_status scan_quarantine(struct ddb_store *s, json_t *all, struct m
 }
 
 /*
- * Lists the quarantine oldest first.  The same raw bytes kept at different
+ * Lists the quarantine oldest first.
+ *
+ * LIMITATION: the quarantine is read with a Scan of the whole table and held
+ * in memory to be sorted; listing costs read capacity for every row item and
+ * memory for every quarantine entry.  Fine for an occasional look at a small
+ * quarantine; a large one wants an index on the quarantine partitions.
+ *  The same raw bytes kept at different
  * times are listed once, at their first receipt, as the SQLite store keeps
  * them once.
  */
