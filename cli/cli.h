@@ -84,7 +84,9 @@ enum cli_option {
 #define CLI_STORE_HELP                                                                        \
     "  --db PATH        SQLite database file (default: $MAILTRACK_DB, else\n"                 \
     "                   $XDG_DATA_HOME/mailtrack/events.db)\n"                                \
-    "  --store URI      sqlite:PATH or dynamodb://TABLE (AWS settings from the environment)\n"
+    "  --store URI      sqlite:PATH or dynamodb://TABLE (AWS settings from the environment\n" \
+    "                   and ~/.aws, see docs/aws.md; MAILTRACK_RETENTION_DAYS sets the\n"   \
+    "                   DynamoDB time-to-live, default 400 days)\n"
 
 /* Flushes and checks stdout; prints an error and returns FAILURE when it failed. */
 int cli_finish_stdout(const struct cli *cli, int code);
@@ -145,5 +147,6 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv);
 int cmd_send_test(struct cli *cli, int argc, char **argv);
 int cmd_smtp_password(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_setup_table(struct cli *cli, int argc, char **argv);
 
 #endif
