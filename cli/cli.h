@@ -98,9 +98,6 @@ struct cli_fetch {
     size_t connect_to_count;
 };
 
-/* Sets up libcurl's global state; call once before any thread fetches. */
-enum mt_status cli_fetch_global_init(struct mt_err *err);
-
 /* MT_ERR_CONFIG unless entry is HOST:PORT:ADDR:PORT with a loopback ADDR. */
 enum mt_status cli_fetch_check_connect_to(const char *entry, struct mt_err *err);
 

@@ -26,8 +26,7 @@ struct mt_sns_verifier *cli_new_verifier(const struct cli *cli, const struct cli
         cli_error(cli, "certificate folder '%s' is not a folder", o->cert_dir);
         return NULL;
     }
-    if (cli_fetch_global_init(&err) != MT_OK ||
-        mt_sns_verifier_new(&vo, &v, &err) != MT_OK) {
+    if (mt_sns_verifier_new(&vo, &v, &err) != MT_OK) {
         cli_error(cli, "%s", mt_err_text(&err));
         return NULL;
     }
