@@ -50,7 +50,9 @@
     X(MT_ERR_SMTP_AUTH, "SMTP authentication was refused")                     \
     X(MT_ERR_SMTP_REJECTED, "SMTP server rejected the message")                \
     X(MT_ERR_SMTP_TLS, "TLS could not be established")                         \
-    X(MT_ERR_CONNECT, "connection failed")
+    X(MT_ERR_CONNECT, "connection failed")                                     \
+    /* runtime */                                                              \
+    X(MT_ERR_RUNTIME_EXIT, "the Lambda Runtime API asked the runtime to exit")
 
 enum mt_status {
 #define MT_STATUS_ENUM(sym, text) sym,
