@@ -26,6 +26,8 @@
 #
 # Each step prints its duration; the summary lists the zip's contents.
 set -euo pipefail
+# LIMITATION: the root is made for this machine's architecture, so the package is too;
+# arm64 functions need an arm64 build machine (docs/KNOWN_LIMITATIONS.md).
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 root=$src/build/lambda/root

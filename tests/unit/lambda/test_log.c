@@ -28,7 +28,8 @@ static void test_lambda_log_json_record_shape(void **state)
     assert_string_equal(out.data,
                         "{\"timestamp\":\"2026-11-23T07:00:00.123Z\",\"level\":\"INFO\","
                         "\"requestId\":\"req-1\",\"component\":\"tracker\","
-                        "\"event\":\"records_ingested\",\"message\":\"records=1 rows_stored=2\"}\n");
+                        "\"event\":\"records_ingested\","
+                        "\"message\":\"records=1 rows_stored=2\"}\n");
 
     /* During init there is no request, and no requestId key. */
     lambda_log_format_record(&out, LAMBDA_LOG_JSON, T0, NULL, MT_LOG_FATAL, "lambda",

@@ -179,7 +179,8 @@ static void test_runtime_init_fail_posts_to_init_error(void **state)
                      MT_OK);
     assert_int_equal(count_of(&api, "init_error"), 1);
     assert_string_equal(field(&api, "init_error", 0, "error_type"), "Runtime.NoSuchHandler");
-    assert_non_null(strstr(field(&api, "init_error", 0, "body"), "\"errorMessage\":\"handler 'x'\""));
+    assert_non_null(strstr(field(&api, "init_error", 0, "body"),
+                           "\"errorMessage\":\"handler 'x'\""));
 
     /* An error type that is not one short line is refused before anything is sent. */
     assert_int_equal(mt_runtime_init_fail(rt, "a\nb", "m", &err), MT_ERR_INVALID);
