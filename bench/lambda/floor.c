@@ -20,12 +20,16 @@ static size_t keep_header(char *data, size_t size, size_t nmemb, void *ctx)
     static const char name[] = "lambda-runtime-aws-request-id:";
 
     if (len > sizeof(name) && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+        const char *value = data + sizeof(name) - 1;
         size_t n = len - (sizeof(name) - 1);
+        while (n > 0 && *value == ' ') {
+            value++;
+            n--;
+        }
         n = n < 127 ? n : 127;
-        memcpy(id, data + sizeof(name) - 1, n);
+        memcpy(id, value, n);
         id[n] = '\0';
         id[strcspn(id, " \r\n")] = '\0';
-        memmove(id, id + strspn(id, " "), strlen(id + strspn(id, " ")) + 1);
     }
     return len;
 }
