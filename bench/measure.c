@@ -65,7 +65,8 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
-    double wall = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    double wall = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
+                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
     printf("{\"wall_ms\":%.1f,\"user_ms\":%.1f,\"sys_ms\":%.1f,\"max_rss_kb\":%ld,\"status\":%d}\n",
            wall, ms_of(ru.ru_utime), ms_of(ru.ru_stime), ru.ru_maxrss,
            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));

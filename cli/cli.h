@@ -13,6 +13,7 @@
  * misuse prints the reason and a hint on stderr and exits 2.
  */
 
+#include "mt/sns.h"
 #include "mt/status.h"
 #include "mt/store.h"
 
@@ -83,13 +84,66 @@ enum cli_option {
 #define CLI_STORE_HELP                                                                        \
     "  --db PATH        SQLite database file (default: $MAILTRACK_DB, else\n"                 \
     "                   $XDG_DATA_HOME/mailtrack/events.db)\n"                                \
-    "  --store URI      sqlite:PATH or dynamodb://TABLE (AWS settings from the environment)\n"
+    "  --store URI      sqlite:PATH or dynamodb://TABLE (AWS settings from the environment\n" \
+    "                   and ~/.aws, see docs/aws.md; MAILTRACK_RETENTION_DAYS sets the\n"   \
+    "                   DynamoDB time-to-live, default 400 days)\n"
 
 /* Flushes and checks stdout; prints an error and returns FAILURE when it failed. */
 int cli_finish_stdout(const struct cli *cli, int code);
 
+/* Test-only overrides for HTTPS fetches; zero for the real network. */
+struct cli_fetch {
+    const char *ca_file;           /* --ca-file: trust this CA bundle instead of the system's */
+    const char *const *connect_to; /* --connect-to HOST:PORT:ADDR:PORT, loopback ADDR only */
+    size_t connect_to_count;
+};
+
+/* MT_ERR_CONFIG unless entry is HOST:PORT:ADDR:PORT with a loopback ADDR. */
+enum mt_status cli_fetch_check_connect_to(const char *entry, struct mt_err *err);
+
+/*
+ * An mt_sns_fetch_fn: GET url over https only (no redirects, no proxy,
+ * verified TLS, timeouts) into body; MT_OK only for HTTP 200.  ctx is a
+ * struct cli_fetch or NULL.  Thread-safe.
+ */
+enum mt_status cli_fetch_https(void *ctx, const char *url, struct mt_buf *body,
+                               struct mt_err *err);
+
+/* The SNS options shared by ingest --verify and serve. */
+struct cli_sns_options {
+    const char **topics; /* --topic, repeatable */
+    size_t topic_count;
+    const char *cert_dir; /* --cert-dir */
+};
+
+/* Long-option codes of the SNS options. */
+enum cli_sns_option {
+    CLI_OPT_TOPIC = 1100,
+    CLI_OPT_CERT_DIR,
+    CLI_OPT_VERIFY,
+    CLI_OPT_CA_FILE,
+    CLI_OPT_CONNECT_TO,
+};
+
+/* Usage lines for the SNS options. */
+#define CLI_SNS_HELP                                                                          \
+    "  --topic ARN      accept messages from this SNS topic only (repeatable; required)\n"    \
+    "  --cert-dir DIR   signing certificates, DIR/<host>/<file>.pem, read before any\n"       \
+    "                   fetch and filled by fetches\n"
+
+/*
+ * Makes the verifier: the topics, the certificate folder, and fetch for
+ * certificates it lacks.  Prints the error and returns NULL on failure.
+ */
+struct mt_sns_verifier *cli_new_verifier(const struct cli *cli, const struct cli_sns_options *o,
+                                         struct cli_fetch *fetch);
+
 int cmd_ingest(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
+int cmd_send_test(struct cli *cli, int argc, char **argv);
+int cmd_smtp_password(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+int cmd_setup_table(struct cli *cli, int argc, char **argv);
 
 #endif

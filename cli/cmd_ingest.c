@@ -3,18 +3,23 @@
  * mailtrack ingest: SES events from files or standard input into the store.
  * Every file is read even when an earlier one failed; each rejected document
  * gets one line on stderr naming the file, the line for NDJSON, and why.
+ * With --verify, every document must be a signed SNS message (HTTP body or
+ * Lambda event) from an allowed topic; others are rejected and quarantined.
  */
 #include "cli.h"
 
 #include "mt/ingest.h"
+#include "mt/sns.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char s_help[] =
     "usage: mailtrack ingest [--db PATH | --store URI] [FILE...]\n"
+    "       mailtrack ingest --verify --topic ARN... [--cert-dir DIR] [FILE...]\n"
     "\n"
     "Stores the SES events in each FILE, or in standard input when no FILE is\n"
     "given or for '-'.  A file holds one JSON document or NDJSON (one document a\n"
@@ -23,7 +28,12 @@ static const char s_help[] =
     "the same event again stores nothing new.  Rejected documents are kept in the\n"
     "quarantine ('mailtrack quarantine').\n"
     "\n"
+    "With --verify, only SNS messages whose signature verifies and whose topic\n"
+    "is allowed are stored: SNS HTTP bodies and SNS-to-Lambda events, with the\n"
+    "same checks as 'mailtrack serve'.  Anything else is rejected.\n"
+    "\n"
     "Options:\n" CLI_STORE_HELP
+    "  --verify         verify SNS signatures; needs --topic\n" CLI_SNS_HELP
     "  -h, --help       this help\n"
     "\n"
     "Exit status: 0 everything ingested, 1 a file or the store failed,\n"
@@ -66,40 +76,82 @@ static void print_totals(const struct cli *cli, const struct mt_ingest_stats *s)
              s->notices + s->confirmations, s->notices, s->confirmations, s->rejected);
 }
 
-int cmd_ingest(struct cli *cli, int argc, char **argv)
+/* The ingest check for --verify: the whole document must verify. */
+static enum mt_status verify_document(void *ctx, struct mt_str doc, struct mt_err *err)
+{
+    return mt_sns_verify_document(ctx, doc, NULL, err);
+}
+
+/* Parses the options into store_opts, sns and *verify; returns -1 to go on, else an exit code. */
+static int parse_options(struct cli *cli, int argc, char **argv,
+                         struct cli_store_options *store_opts, struct cli_sns_options *sns,
+                         bool *verify)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, CLI_OPT_DB},
         {"store", required_argument, NULL, CLI_OPT_STORE},
+        {"verify", no_argument, NULL, CLI_OPT_VERIFY},
+        {"topic", required_argument, NULL, CLI_OPT_TOPIC},
+        {"cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct cli_store_options store_opts = {0};
     int c;
 
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
-        case CLI_OPT_DB: store_opts.db = optarg; break;
-        case CLI_OPT_STORE: store_opts.store = optarg; break;
+        case CLI_OPT_DB: store_opts->db = optarg; break;
+        case CLI_OPT_STORE: store_opts->store = optarg; break;
+        case CLI_OPT_VERIFY: *verify = true; break;
+        case CLI_OPT_TOPIC: sns->topics[sns->topic_count++] = optarg; break;
+        case CLI_OPT_CERT_DIR: sns->cert_dir = optarg; break;
         case 'h': return cli_print_help(s_help);
         default: return cli_option_error(cli, argv);
         }
     }
+    if (!*verify && (sns->topic_count > 0 || sns->cert_dir != NULL))
+        return cli_usage_error(cli, "--topic and --cert-dir only apply with --verify");
+    if (*verify && sns->topic_count == 0)
+        return cli_usage_error(cli, "--verify needs at least one --topic ARN");
+    return -1;
+}
 
-    if (cli_check_store_options(cli, &store_opts) != CLI_EXIT_OK)
-        return CLI_EXIT_USAGE;
-    struct mt_store *store = cli_open_store(cli, &store_opts);
-    if (store == NULL)
-        return CLI_EXIT_FAILURE;
+int cmd_ingest(struct cli *cli, int argc, char **argv)
+{
+    struct cli_store_options store_opts = {0};
+    struct cli_sns_options sns = {.topics = calloc((size_t)argc, sizeof(char *))};
+    struct mt_sns_verifier *verifier = NULL;
+    struct mt_store *store = NULL;
+    struct mt_ingest *ing = NULL;
+    bool verify = false;
+    int code = CLI_EXIT_FAILURE;
 
-    struct mt_ingest_options opts = {.on_reject = print_reject, .on_reject_ctx = cli};
-    struct mt_ingest *ing = mt_ingest_new(store, &opts);
-    if (ing == NULL) {
+    if (sns.topics == NULL) {
         cli_error(cli, "out of memory");
-        mt_store_close(store);
         return CLI_EXIT_FAILURE;
+    }
+    int parsed = parse_options(cli, argc, argv, &store_opts, &sns, &verify);
+    if (parsed >= 0) {
+        code = parsed;
+        goto done;
+    }
+    if (cli_check_store_options(cli, &store_opts) != CLI_EXIT_OK) {
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (verify && (verifier = cli_new_verifier(cli, &sns, NULL)) == NULL)
+        goto done;
+    if ((store = cli_open_store(cli, &store_opts)) == NULL)
+        goto done;
+
+    struct mt_ingest_options opts = {.on_reject = print_reject, .on_reject_ctx = cli,
+                                     .check = verify ? verify_document : NULL,
+                                     .check_ctx = verifier};
+    if ((ing = mt_ingest_new(store, &opts)) == NULL) {
+        cli_error(cli, "out of memory");
+        goto done;
     }
 
     bool ok = true;
@@ -110,8 +162,11 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
 
     const struct mt_ingest_stats *stats = mt_ingest_get_stats(ing);
     print_totals(cli, stats);
-    int code = !ok ? CLI_EXIT_FAILURE : stats->rejected ? CLI_EXIT_REJECTED : CLI_EXIT_OK;
+    code = !ok ? CLI_EXIT_FAILURE : stats->rejected ? CLI_EXIT_REJECTED : CLI_EXIT_OK;
+done:
     mt_ingest_free(ing);
     mt_store_close(store);
+    mt_sns_verifier_free(verifier);
+    free(sns.topics);
     return code;
 }

@@ -13,7 +13,7 @@
 
 static const char s_help[] =
     "usage: mailtrack report [--week YYYY-Www | --last-week | --from TIME --to TIME]\n"
-    "                        [--out FILE|DIR|-] [--db PATH | --store URI]\n"
+    "                        [--out FILE|DIR|-|s3://BUCKET/PREFIX/] [--db PATH | --store URI]\n"
     "\n"
     "Writes the events of a window as CSV (RFC 4180, UTF-8, CRLF), one row per\n"
     "event and recipient, ordered by event time, message id and recipient.  A week\n"
@@ -30,8 +30,9 @@ static const char s_help[] =
     "  --to TIME        end of a window, exclusive\n"
     "  --now TIME       take this as the current time for --last-week\n"
     "  --out TARGET     a folder (default: the current folder) receiving\n"
-    "                   email-events-<window>.csv, a file name for the CSV, or '-'\n"
-    "                   for standard output (no summary file then)\n"
+    "                   email-events-<window>.csv, a file name for the CSV, '-'\n"
+    "                   for standard output (no summary file then), or an S3 prefix\n"
+    "                   s3://BUCKET/PREFIX/ (S3_SSE_KMS_KEY_ID selects SSE-KMS)\n"
     "  --print-summary  print the summary for a person (default when stdout is a\n"
     "                   terminal)\n" CLI_STORE_HELP
     "  -h, --help       this help\n"

@@ -23,6 +23,10 @@ static const struct cli_command s_commands[] = {
     {"ingest", cmd_ingest, "store SES events from files or standard input"},
     {"report", cmd_report, "write a week's events as CSV with a summary"},
     {"quarantine", cmd_quarantine, "list input that was rejected, or show one raw"},
+    {"setup-table", cmd_setup_table, "create the store (e.g. a DynamoDB table on a stand-in)"},
+    {"serve", cmd_serve, "run the HTTP(S) endpoint an SNS topic posts to"},
+    {"send-test", cmd_send_test, "send a test message through SES SMTP and report the replies"},
+    {"smtp-password", cmd_smtp_password, "derive the SES SMTP password from a secret access key"},
 };
 
 static const char s_usage[] =
@@ -108,6 +112,18 @@ int cli_finish_stdout(const struct cli *cli, int code)
     return code;
 }
 
+/* A positive decimal number of at most 6 digits, or -1. */
+static int atoi_checked(const char *text)
+{
+    int v = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9' || p - text >= 6)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return v > 0 ? v : -1;
+}
+
 int cli_check_store_options(const struct cli *cli, const struct cli_store_options *opts)
 {
     if (opts->store != NULL && opts->db != NULL)
@@ -138,8 +154,15 @@ struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_op
         uri = path.data;
     }
 
+    struct mt_store_options options = {0};
+    const char *retention = mt_env_get("MAILTRACK_RETENTION_DAYS");
+    if (retention != NULL)
+        options.retention_days = atoi_checked(retention);
+    if (options.retention_days < 0)
+        mt_err_set(&err, MT_ERR_CONFIG, "MAILTRACK_RETENTION_DAYS '%s' is not a number of days",
+                   retention);
     if (err.code == MT_OK)
-        mt_store_open(uri, NULL, &store, &err);
+        mt_store_open(uri, &options, &store, &err);
     if (store == NULL)
         cli_error(cli, "%s", mt_err_text(&err));
     mt_buf_cleanup(&path);

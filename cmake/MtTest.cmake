@@ -1,6 +1,6 @@
 # Test registration helpers.
 #
-# mt_add_unit_test(NAME SOURCE DEPENDS targets... [LABELS labels...])
+# mt_add_unit_test(NAME SOURCE DEPENDS targets... [LABELS labels...] [TIMEOUT seconds])
 # builds one cmocka executable and registers each case in it as its own CTest
 # test.  Cases are found by scanning SOURCE for cmocka_unit_test(case_name);
 # the executable runs a single case when given its name as the argument.
@@ -8,7 +8,7 @@
 # in a macro named MT_CASE.
 
 function(mt_add_unit_test name source)
-    cmake_parse_arguments(ARG "" "" "DEPENDS;LABELS" ${ARGN})
+    cmake_parse_arguments(ARG "" "TIMEOUT" "DEPENDS;LABELS" ${ARGN})
     add_executable(${name} ${source} ${PROJECT_SOURCE_DIR}/tests/harness/harness.c)
     target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/harness
                                                ${PROJECT_SOURCE_DIR}/lib)
@@ -27,5 +27,8 @@ function(mt_add_unit_test name source)
         string(REGEX REPLACE ".*\\(" "" case "${call}")
         add_test(NAME ${case} COMMAND ${name} ${case})
         set_tests_properties(${case} PROPERTIES LABELS "${ARG_LABELS}")
+        if(ARG_TIMEOUT)
+            set_tests_properties(${case} PROPERTIES TIMEOUT ${ARG_TIMEOUT})
+        endif()
     endforeach()
 endfunction()

@@ -141,7 +141,8 @@ enum mt_envelope {
 /* One rejected part of a document, with the reason. */
 struct mt_reject {
     int record;          /* index of the SNS record or array item; -1 for the whole document */
-    enum mt_status code; /* MT_ERR_NOT_JSON, MT_ERR_SCHEMA or MT_ERR_UNKNOWN_TYPE */
+    enum mt_status code; /* MT_ERR_NOT_JSON, MT_ERR_SCHEMA, MT_ERR_UNKNOWN_TYPE, or the
+                            status of a failed ingest check (ingest.h) */
     const char *reason;  /* one sentence naming what was wrong and where */
     struct mt_str raw;   /* the rejected bytes, kept for the quarantine */
 };

@@ -143,6 +143,17 @@ struct mt_http_options {
     const char *const *resolve;
     size_t resolve_count;
 
+    /*
+     * Connection overrides, each "host:port:address:port" as for
+     * CURLOPT_CONNECT_TO (e.g. "sns.us-east-1.amazonaws.com:443:127.0.0.1:8443"),
+     * count entries (copied).  The URL, the Host header and TLS name checks
+     * stay those of host; only where the connection goes changes.  For tests
+     * that aim a real service name at a local stand-in; the link-local
+     * refusal still applies.
+     */
+    const char *const *connect_to;
+    size_t connect_to_count;
+
     const char *proxy;      /* proxy URL (copied); NULL: never use a proxy */
     bool https_only;        /* refuse http:// URLs (and redirects to them) */
     bool follow_redirects;  /* follow up to 5 redirects; default false */

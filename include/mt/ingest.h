@@ -10,8 +10,10 @@
  *
  * Rows are batched and written when a batch fills or on mt_ingest_flush; a
  * caller that must acknowledge durably (the HTTP endpoint, Lambda) flushes
- * before it answers.  Signature verification is the caller's job: this
- * component trusts the documents it is given.
+ * before it answers.  Signature verification is the caller's: it passes a
+ * check (mt_ingest_options.check) that documents must pass, or verifies an
+ * SNS envelope itself before mt_ingest_message.  Otherwise this component
+ * trusts the documents it is given.
  */
 
 #include "mt/event.h"
@@ -24,10 +26,20 @@
 typedef void (*mt_ingest_reject_fn)(void *ctx, const char *source, long line,
                                     const struct mt_reject *reject);
 
+/*
+ * Checks a whole document before its rows are taken, e.g. its SNS signature
+ * (see mt_sns_verify_document).  A status other than MT_OK rejects the
+ * document: nothing of it is stored, and it is quarantined with err's detail
+ * as the reason.  Not called for a document already rejected whole.
+ */
+typedef enum mt_status (*mt_ingest_check_fn)(void *ctx, struct mt_str doc, struct mt_err *err);
+
 struct mt_ingest_options {
     size_t batch_rows;             /* rows per store write; 0 means 2000 */
     mt_ingest_reject_fn on_reject; /* optional */
     void *on_reject_ctx;
+    mt_ingest_check_fn check;      /* optional; used by mt_ingest_document and _stream */
+    void *check_ctx;
 };
 
 /* Counts since the ingest was created. */

@@ -12,7 +12,7 @@
  * order (mt_row_cmp).  The summary counts rows per event type and sets the
  * bounce and complaint rates against the levels at which SES reviews or
  * pauses an account.  Output goes through struct mt_output, so a report can
- * land in a file, a folder, stdout or (where built) S3 with the same code.
+ * land in a file, a folder, stdout or S3 with the same code.
  */
 
 #include "mt/buf.h"
@@ -90,7 +90,10 @@ struct mt_output {
 };
 
 /*
- * Opens a target: "-" is standard output; an existing folder, or a path
+ * Opens a target: "s3://bucket/prefix/" writes each file as an object
+ * <prefix><name> (SSE-S3, or SSE-KMS under S3_SSE_KMS_KEY_ID; credentials,
+ * region and endpoint as aws.h finds them); "-" is standard output; an
+ * existing folder, or a path
  * ending in '/', is a folder that receives files under their default names;
  * anything else is a file name for the CSV, with companion files beside it
  * ("out.csv" gets "out.summary.json").  Files are written to a

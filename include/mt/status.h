@@ -46,11 +46,15 @@
     X(MT_ERR_SIGNATURE, "message signature does not verify")                   \
     X(MT_ERR_CERT_URL, "signing certificate URL is not trusted")               \
     X(MT_ERR_TOPIC, "topic is not on the allow-list")                          \
+    X(MT_ERR_SUBSCRIBE_URL, "subscription confirmation URL is not trusted")    \
     /* smtp */                                                                 \
     X(MT_ERR_SMTP_AUTH, "SMTP authentication was refused")                     \
     X(MT_ERR_SMTP_REJECTED, "SMTP server rejected the message")                \
     X(MT_ERR_SMTP_TLS, "TLS could not be established")                         \
     X(MT_ERR_CONNECT, "connection failed")                                     \
+    X(MT_ERR_RESOLVE, "host name could not be resolved")                       \
+    X(MT_ERR_SMTP_PARTIAL, "SMTP server refused some of the recipients")       \
+    X(MT_ERR_SMTP, "SMTP exchange failed")                                     \
     /* runtime */                                                              \
     X(MT_ERR_RUNTIME_EXIT, "the Lambda Runtime API asked the runtime to exit")
 

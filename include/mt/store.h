@@ -87,6 +87,25 @@ struct mt_store {
 /* Options for opening a store; zero means the default. */
 struct mt_store_options {
     int busy_timeout_ms; /* SQLite: how long to wait for another writer (default 30000) */
+
+    /* DynamoDB: items expire (TTL) this many days after the event (default 400). */
+    int retention_days;
+
+    /*
+     * DynamoDB: how long one put_rows or put_quarantine may keep retrying
+     * throttled or unprocessed writes before it reports the rows it could
+     * not write (default 30000).
+     */
+    int64_t write_timeout_ms;
+
+    /* DynamoDB: how long a whole query may take (default 300000). */
+    int64_t query_timeout_ms;
+
+    /* DynamoDB: threads running the report's partition queries (default 8, at most 32). */
+    int query_threads;
+
+    /* DynamoDB: items per Query page (default 200); bounds the report's memory. */
+    int page_items;
 };
 
 /*
@@ -97,6 +116,15 @@ struct mt_store_options {
  */
 enum mt_status mt_store_open(const char *uri, const struct mt_store_options *options,
                              struct mt_store **out, struct mt_err *err);
+
+/*
+ * Opens the DynamoDB store of table, with the credentials, region and
+ * endpoint of the AWS configuration (see aws.h).  Used by mt_store_open.
+ * MT_ERR_INVALID for a bad table name; MT_ERR_CREDENTIALS; MT_ERR_CONFIG.
+ * No request is sent until the first operation.
+ */
+enum mt_status mt_store_open_dynamodb(const char *table, const struct mt_store_options *options,
+                                      struct mt_store **out, struct mt_err *err);
 
 /* Opens an SQLite store at path.  Used by mt_store_open. */
 enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_options *options,

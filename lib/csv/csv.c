@@ -42,34 +42,43 @@ bool mt_csv_is_formula(struct mt_str cell)
     }
 }
 
-enum mt_status mt_csv_format_cell(struct mt_buf *out, struct mt_str cell)
+/*
+ * Writes one formatted cell at out, which has room for 2 * len + 3 bytes,
+ * and returns the end of what it wrote.
+ */
+static char *put_cell(char *out, struct mt_str cell)
 {
     if (cell.ptr == NULL || cell.len == 0)
-        return MT_OK;
+        return out;
 
     bool guard = mt_csv_is_formula(cell);
     bool quote = guard;
     for (size_t i = 0; i < cell.len && !quote; i++)
         quote = s_needs_quote[(unsigned char)cell.ptr[i]];
-    if (!quote)
-        return mt_buf_append(out, cell.ptr, cell.len);
+    if (!quote) {
+        memcpy(out, cell.ptr, cell.len);
+        return out + cell.len;
+    }
 
-    /* Worst case every byte is a quote and doubles. */
+    *out++ = '"';
+    if (guard)
+        *out++ = '\'';
+    for (size_t i = 0; i < cell.len; i++) {
+        if (cell.ptr[i] == '"')
+            *out++ = '"';
+        *out++ = cell.ptr[i];
+    }
+    *out++ = '"';
+    return out;
+}
+
+enum mt_status mt_csv_format_cell(struct mt_buf *out, struct mt_str cell)
+{
+    /* Worst case every byte is a quote and doubles, plus quotes and the guard. */
     enum mt_status st = mt_buf_reserve(out, cell.len * 2 + 3);
     if (st != MT_OK)
         return st;
-
-    char *p = out->data + out->len;
-    *p++ = '"';
-    if (guard)
-        *p++ = '\'';
-    for (size_t i = 0; i < cell.len; i++) {
-        if (cell.ptr[i] == '"')
-            *p++ = '"';
-        *p++ = cell.ptr[i];
-    }
-    *p++ = '"';
-    out->len = (size_t)(p - out->data);
+    out->len = (size_t)(put_cell(out->data + out->len, cell) - out->data);
     out->data[out->len] = '\0';
     return MT_OK;
 }
@@ -107,9 +116,31 @@ enum mt_status mt_csv_end_row(struct mt_csv_writer *w)
 
 enum mt_status mt_csv_write_row(struct mt_csv_writer *w, const struct mt_str *cells, size_t count)
 {
+    if (w->status != MT_OK)
+        return w->status;
+
+    /* One reservation for the whole row, then the cells are written in place. */
+    size_t room = 2 + (w->row_open ? 1 : 0);
     for (size_t i = 0; i < count; i++)
-        mt_csv_write_cell(w, cells[i]);
-    return mt_csv_end_row(w);
+        room += (cells[i].ptr ? cells[i].len * 2 + 3 : 0) + 1;
+    w->status = mt_buf_reserve(&w->pending, room);
+    if (w->status != MT_OK)
+        return w->status;
+
+    char *p = w->pending.data + w->pending.len;
+    for (size_t i = 0; i < count; i++) {
+        if (w->row_open)
+            *p++ = ',';
+        p = put_cell(p, cells[i]);
+        w->row_open = true;
+    }
+    *p++ = '\r';
+    *p++ = '\n';
+    w->pending.len = (size_t)(p - w->pending.data);
+    w->pending.data[w->pending.len] = '\0';
+    w->row_open = false;
+    w->rows++;
+    return maybe_flush(w);
 }
 
 enum mt_status mt_csv_flush(struct mt_csv_writer *w)

@@ -23,24 +23,18 @@
 struct mt_event_parser *mt_event_parser_new(void)
 {
     struct mt_event_parser *p = calloc(1, sizeof(*p));
-    if (p != NULL)
+    if (p != NULL) {
         mt_arena_init(&p->arena, MT_EVENT_MAX_DOC * 4);
+        mt_json_doc_init(&p->json);
+    }
     return p;
-}
-
-static void release_trees(struct mt_event_parser *p)
-{
-    for (size_t i = 0; i < p->tree_count; i++)
-        json_decref(p->trees[i]);
-    p->tree_count = 0;
 }
 
 void mt_event_parser_free(struct mt_event_parser *p)
 {
     if (p == NULL)
         return;
-    release_trees(p);
-    free(p->trees);
+    mt_json_doc_cleanup(&p->json);
     free(p->rows);
     free(p->rejects);
     mt_arena_cleanup(&p->arena);
@@ -49,7 +43,7 @@ void mt_event_parser_free(struct mt_event_parser *p)
 
 static void reset(struct mt_event_parser *p)
 {
-    release_trees(p);
+    mt_json_doc_reset(&p->json);
     mt_arena_reset(&p->arena);
     p->row_count = 0;
     p->reject_count = 0;
@@ -71,16 +65,6 @@ static bool grow(void **items, size_t *cap, size_t count, size_t elem, size_t li
     *items = n;
     *cap = ncap;
     return true;
-}
-
-void event_keep_tree(struct mt_event_parser *p, json_t *tree)
-{
-    if (!grow((void **)&p->trees, &p->tree_cap, p->tree_count, sizeof(json_t *), SIZE_MAX / 8)) {
-        json_decref(tree);
-        p->fatal = MT_ERR_NOMEM;
-        return;
-    }
-    p->trees[p->tree_count++] = tree;
 }
 
 struct mt_row *event_add_row(struct mt_event_parser *p)
@@ -137,35 +121,13 @@ void event_add_reject(struct mt_event_parser *p, int index, enum mt_status code,
     };
 }
 
-/* The compact JSON text of value, in the arena, for keeping a rejected record. */
-static struct mt_str dump_json(struct mt_event_parser *p, const json_t *value)
+/*
+ * The bytes of a value, to keep a rejected part.  Containers and strings
+ * without escapes keep their exact input bytes; anything else its text.
+ */
+static struct mt_str raw_of(struct mt_event_parser *p, uint32_t value)
 {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-    if (text == NULL) {
-        p->fatal = MT_ERR_NOMEM;
-        return MT_STR_LIT("");
-    }
-    struct mt_str s = mt_arena_strdup(&p->arena, mt_str_from_cstr(text));
-    free(text);
-    if (s.ptr == NULL)
-        p->fatal = MT_ERR_NOMEM;
-    return s.ptr ? s : MT_STR_LIT("");
-}
-
-/* "at line L, column C" of a jansson error, or empty when it has no position. */
-static void json_error_text(const json_error_t *e, char *out, size_t size)
-{
-    if (e->line > 0)
-        snprintf(out, size, "%s at line %d, column %d", e->text, e->line, e->column);
-    else
-        snprintf(out, size, "%s", e->text);
-}
-
-static struct mt_str json_str(const json_t *v)
-{
-    if (!json_is_string(v))
-        return MT_STR_NULL;
-    return (struct mt_str){json_string_value(v), json_string_length(v)};
+    return mt_json_node(&p->json, value)->text;
 }
 
 static bool is_setup_notice(struct mt_str message)
@@ -190,17 +152,20 @@ static void parse_message(struct mt_event_parser *p, struct mt_str message,
         return;
     }
 
-    json_error_t jerr;
-    json_t *record = json_loadb(text.ptr, text.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (record == NULL) {
-        char where[200];
-        json_error_text(&jerr, where, sizeof(where));
-        event_add_reject(p, index, MT_ERR_NOT_JSON, raw, "SNS Message is not valid JSON: %s",
-                         where);
+    struct mt_json_error jerr;
+    uint32_t record;
+    enum mt_status st = mt_json_parse(&p->json, text, &record, &jerr);
+    if (st == MT_ERR_NOT_JSON) {
+        event_add_reject(p, index, MT_ERR_NOT_JSON, raw,
+                         "SNS Message is not valid JSON: %s at line %d, column %d", jerr.text,
+                         jerr.line, jerr.column);
         return;
     }
-    event_keep_tree(p, record);
-    if (!json_is_object(record)) {
+    if (st != MT_OK) {
+        p->fatal = st;
+        return;
+    }
+    if (mt_json_type_of(&p->json, record) != MT_JSON_OBJECT) {
         event_add_reject(p, index, MT_ERR_SCHEMA, raw, "SNS Message is not a JSON object");
         return;
     }
@@ -208,21 +173,22 @@ static void parse_message(struct mt_event_parser *p, struct mt_str message,
 }
 
 /* Handles one SNS message object: Sns of a Lambda record, or an HTTP body. */
-static void parse_sns(struct mt_event_parser *p, const json_t *sns, const char *where, int index,
+static void parse_sns(struct mt_event_parser *p, uint32_t sns, const char *where, int index,
                       struct mt_str raw)
 {
-    const json_t *type = json_object_get(sns, "Type");
-    const json_t *message = json_object_get(sns, "Message");
+    const struct mt_json_doc *j = &p->json;
+    uint32_t type = mt_json_get(j, sns, "Type");
+    uint32_t message = mt_json_get(j, sns, "Message");
     struct mt_sns_meta meta = {
-        .message_id = json_str(json_object_get(sns, "MessageId")),
-        .topic_arn = json_str(json_object_get(sns, "TopicArn")),
+        .message_id = mt_json_str(j, mt_json_get(j, sns, "MessageId")),
+        .topic_arn = mt_json_str(j, mt_json_get(j, sns, "TopicArn")),
     };
 
-    if (type != NULL && !json_is_string(type)) {
+    if (type != MT_JSON_NONE && mt_json_type_of(j, type) != MT_JSON_STRING) {
         event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sType is not a string", where);
         return;
     }
-    struct mt_str t = json_str(type);
+    struct mt_str t = mt_json_str(j, type);
     if (mt_str_eq_cstr(t, "SubscriptionConfirmation") ||
         mt_str_eq_cstr(t, "UnsubscribeConfirmation")) {
         p->result.confirmations++;
@@ -233,12 +199,12 @@ static void parse_sns(struct mt_event_parser *p, const json_t *sns, const char *
                          where, (int)(t.len > 64 ? 64 : t.len), t.ptr);
         return;
     }
-    if (!json_is_string(message)) {
+    if (mt_json_type_of(j, message) != MT_JSON_STRING) {
         event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sMessage is %s", where,
-                         message == NULL ? "missing" : "not a string");
+                         message == MT_JSON_NONE ? "missing" : "not a string");
         return;
     }
-    parse_message(p, json_str(message), &meta, index, raw);
+    parse_message(p, mt_json_str(j, message), &meta, index, raw);
 }
 
 /*
@@ -259,54 +225,54 @@ static void name_record(struct mt_event_parser *p, struct mt_reject *r, const ch
         r->reason = named.ptr;
 }
 
-static void parse_lambda_event(struct mt_event_parser *p, const json_t *event, struct mt_str raw)
+static void parse_lambda_event(struct mt_event_parser *p, uint32_t event, struct mt_str raw)
 {
-    const json_t *records = json_object_get(event, "Records");
-    if (!json_is_array(records)) {
+    const struct mt_json_doc *j = &p->json;
+    uint32_t records = mt_json_get(j, event, "Records");
+    if (mt_json_type_of(j, records) != MT_JSON_ARRAY) {
         event_add_reject(p, -1, MT_ERR_SCHEMA, raw, "Records is not an array");
         return;
     }
 
-    size_t i;
-    const json_t *record;
-    json_array_foreach(records, i, record) {
-        int index = i > (size_t)INT32_MAX ? INT32_MAX : (int)i;
+    int index = 0;
+    for (uint32_t record = mt_json_first(j, records); record != MT_JSON_NONE;
+         record = mt_json_next(j, records, record), index++) {
         char where[48];
         snprintf(where, sizeof(where), "Records[%d].Sns.", index);
 
-        const json_t *sns = json_object_get(record, "Sns");
-        if (!json_is_object(sns)) {
-            event_add_reject(p, index, MT_ERR_SCHEMA, dump_json(p, record),
-                             "Records[%d].Sns is %s", index,
-                             sns == NULL ? "missing" : "not an object");
+        uint32_t sns = mt_json_get(j, record, "Sns");
+        if (mt_json_type_of(j, sns) != MT_JSON_OBJECT) {
+            event_add_reject(p, index, MT_ERR_SCHEMA, raw_of(p, record), "Records[%d].Sns is %s",
+                             index, sns == MT_JSON_NONE ? "missing" : "not an object");
             continue;
         }
         size_t before = p->reject_count;
         parse_sns(p, sns, where, index, raw);
         if (p->reject_count > before)
             name_record(p, &p->rejects[p->reject_count - 1], "Records", index,
-                        json_array_size(records) > 1 ? dump_json(p, record) : raw);
+                        mt_json_node(j, records)->count > 1 ? raw_of(p, record) : raw);
     }
 }
 
 /* Dispatches one JSON value of the document; item is its array index or -1. */
-static void parse_value(struct mt_event_parser *p, json_t *value, int item, struct mt_str raw)
+static void parse_value(struct mt_event_parser *p, uint32_t value, int item, struct mt_str raw)
 {
-    if (!json_is_object(value)) {
+    const struct mt_json_doc *j = &p->json;
+    if (mt_json_type_of(j, value) != MT_JSON_OBJECT) {
         event_add_reject(p, item, MT_ERR_SCHEMA, raw,
                          "document is not a JSON object (an SNS event, SNS message or SES record)");
         return;
     }
-    if (json_object_get(value, "Records") != NULL) {
+    if (mt_json_get(j, value, "Records") != MT_JSON_NONE) {
         p->result.envelope = item < 0 ? MT_ENVELOPE_LAMBDA : p->result.envelope;
         parse_lambda_event(p, value, raw);
-    } else if (json_object_get(value, "Type") != NULL &&
-               (json_object_get(value, "Message") != NULL ||
-                json_object_get(value, "TopicArn") != NULL)) {
+    } else if (mt_json_get(j, value, "Type") != MT_JSON_NONE &&
+               (mt_json_get(j, value, "Message") != MT_JSON_NONE ||
+                mt_json_get(j, value, "TopicArn") != MT_JSON_NONE)) {
         p->result.envelope = item < 0 ? MT_ENVELOPE_SNS_HTTP : p->result.envelope;
         parse_sns(p, value, "", item, raw);
-    } else if (json_object_get(value, "eventType") != NULL ||
-               json_object_get(value, "notificationType") != NULL) {
+    } else if (mt_json_get(j, value, "eventType") != MT_JSON_NONE ||
+               mt_json_get(j, value, "notificationType") != MT_JSON_NONE) {
         p->result.envelope = item < 0 ? MT_ENVELOPE_SES : p->result.envelope;
         event_parse_ses(p, value, NULL, item, raw);
     } else {
@@ -331,31 +297,32 @@ enum mt_status mt_event_parse_document(struct mt_event_parser *p, struct mt_str 
     reset(p);
     if (doc.len > MT_EVENT_MAX_DOC) {
         event_add_reject(p, -1, MT_ERR_SCHEMA, doc, "document is larger than %u bytes",
-                         MT_EVENT_MAX_DOC);
+                         (unsigned)MT_EVENT_MAX_DOC);
         finish(p, out);
         return p->fatal;
     }
 
-    json_error_t jerr;
-    json_t *root = json_loadb(doc.ptr ? doc.ptr : "", doc.len,
-                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    if (root == NULL) {
-        char where[200];
-        json_error_text(&jerr, where, sizeof(where));
-        event_add_reject(p, -1, MT_ERR_NOT_JSON, doc, "not valid JSON: %s", where);
+    struct mt_json_error jerr;
+    uint32_t root;
+    enum mt_status st = mt_json_parse(&p->json, doc, &root, &jerr);
+    if (st != MT_OK) {
+        if (st == MT_ERR_NOT_JSON)
+            event_add_reject(p, -1, MT_ERR_NOT_JSON, doc,
+                             "not valid JSON: %s at line %d, column %d", jerr.text, jerr.line,
+                             jerr.column);
+        else
+            event_add_reject(p, -1, MT_ERR_SCHEMA, doc, "document is too large to parse");
         finish(p, out);
         return p->fatal;
     }
-    event_keep_tree(p, root);
 
-    if (json_is_array(root)) {
-        size_t i;
-        json_t *value;
+    if (mt_json_type_of(&p->json, root) == MT_JSON_ARRAY) {
+        int index = 0;
         p->result.envelope = MT_ENVELOPE_ARRAY;
-        json_array_foreach(root, i, value) {
-            int index = i > (size_t)INT32_MAX ? INT32_MAX : (int)i;
+        for (uint32_t value = mt_json_first(&p->json, root); value != MT_JSON_NONE;
+             value = mt_json_next(&p->json, root, value), index++) {
             size_t before = p->reject_count;
-            struct mt_str raw = dump_json(p, value);
+            struct mt_str raw = raw_of(p, value);
             parse_value(p, value, index, raw);
             for (size_t k = before; k < p->reject_count; k++) {
                 if (p->rejects[k].record == index)

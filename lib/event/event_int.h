@@ -6,7 +6,7 @@
 
 #include "mt/event.h"
 
-#include <jansson.h>
+#include "mt/json.h"
 
 /* Largest document or SNS Message accepted: 16 MiB, far above SNS's 256 KiB. */
 #define MT_EVENT_MAX_DOC (16u * 1024 * 1024)
@@ -16,8 +16,7 @@
 
 struct mt_event_parser {
     struct mt_arena arena;  /* strings and reasons of the current document */
-    json_t **trees;         /* parsed JSON kept alive while rows point into it */
-    size_t tree_count, tree_cap;
+    struct mt_json_doc json; /* the document and any SNS Message in it, parsed */
     struct mt_row *rows;
     size_t row_count, row_cap;
     struct mt_reject *rejects;
@@ -26,8 +25,8 @@ struct mt_event_parser {
     enum mt_status fatal;   /* MT_ERR_NOMEM once any allocation failed */
 };
 
-/* Parses one SES record (object) into rows, or records one reject. */
-void event_parse_ses(struct mt_event_parser *p, json_t *record, const struct mt_sns_meta *meta,
+/* Parses one SES record (an object node of p->json) into rows, or records one reject. */
+void event_parse_ses(struct mt_event_parser *p, uint32_t record, const struct mt_sns_meta *meta,
                      int index, struct mt_str raw);
 
 /* Appends a reject with a printf-formatted reason. */
@@ -37,20 +36,8 @@ void event_add_reject(struct mt_event_parser *p, int index, enum mt_status code,
 /* Appends a zeroed row and returns it, or NULL (fatal set) when out of room. */
 struct mt_row *event_add_row(struct mt_event_parser *p);
 
-/* Keeps a JSON tree alive until the next parse. */
-void event_keep_tree(struct mt_event_parser *p, json_t *tree);
-
 /* An arena copy of printf-formatted text; MT_STR_NULL (fatal set) on failure. */
 struct mt_str event_printf(struct mt_event_parser *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* The string at index i of a JSON array; MT_STR_NULL when it is not a string. */
-static inline struct mt_str json_str_at(const json_t *array, size_t i)
-{
-    const json_t *v = json_array_get(array, i);
-    if (!json_is_string(v))
-        return MT_STR_NULL;
-    return (struct mt_str){json_string_value(v), json_string_length(v)};
-}
 
 #endif

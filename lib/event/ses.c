@@ -88,6 +88,7 @@ static const struct field_map s_fields[] = {
 /* State while one record is read; the first problem found wins. */
 struct record {
     struct mt_event_parser *p;
+    const struct mt_json_doc *j;
     enum mt_status code;
     char reason[300];
 };
@@ -106,54 +107,43 @@ static void fail(struct record *r, enum mt_status code, const char *fmt, ...)
     va_end(ap);
 }
 
-static const char *json_kind(const json_t *v)
+/* Is node v absent or JSON null? */
+static bool is_absent(const struct record *r, uint32_t v)
 {
-    if (v == NULL)
-        return "missing";
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "null";
-    }
+    return v == MT_JSON_NONE || mt_json_type_of(r->j, v) == MT_JSON_NULL;
 }
 
 /* An optional string member; absent or null gives MT_STR_NULL. */
-static struct mt_str get_str(struct record *r, const json_t *obj, const char *key,
-                             const char *path)
+static struct mt_str get_str(struct record *r, uint32_t obj, const char *key, const char *path)
 {
-    const json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
+    uint32_t v = mt_json_get(r->j, obj, key);
+    if (is_absent(r, v))
         return MT_STR_NULL;
-    if (!json_is_string(v)) {
-        fail(r, MT_ERR_SCHEMA, "%s%s is %s, not a string", path, key, json_kind(v));
+    if (mt_json_type_of(r->j, v) != MT_JSON_STRING) {
+        fail(r, MT_ERR_SCHEMA, "%s%s is %s, not a string", path, key, mt_json_kind(r->j, v));
         return MT_STR_NULL;
     }
-    return (struct mt_str){json_string_value(v), json_string_length(v)};
+    return mt_json_str(r->j, v);
 }
 
 /* An optional member that must be an object (or array when want_array). */
-static json_t *get_container(struct record *r, const json_t *obj, const char *key,
-                                   const char *path, bool want_array)
+static uint32_t get_container(struct record *r, uint32_t obj, const char *key, const char *path,
+                              bool want_array)
 {
-    json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
-        return NULL;
-    if (want_array ? !json_is_array(v) : !json_is_object(v)) {
-        fail(r, MT_ERR_SCHEMA, "%s%s is %s, not %s", path, key, json_kind(v),
+    uint32_t v = mt_json_get(r->j, obj, key);
+    if (is_absent(r, v))
+        return MT_JSON_NONE;
+    if (mt_json_type_of(r->j, v) != (want_array ? MT_JSON_ARRAY : MT_JSON_OBJECT)) {
+        fail(r, MT_ERR_SCHEMA, "%s%s is %s, not %s", path, key, mt_json_kind(r->j, v),
              want_array ? "an array" : "an object");
-        return NULL;
+        return MT_JSON_NONE;
     }
     return v;
 }
 
 /* A time member normalised to "YYYY-MM-DDThh:mm:ss.sssZ"; *ms gets its value. */
-static struct mt_str get_time(struct record *r, const json_t *obj, const char *key,
-                              const char *path, int64_t *ms)
+static struct mt_str get_time(struct record *r, uint32_t obj, const char *key, const char *path,
+                              int64_t *ms)
 {
     struct mt_str raw = get_str(r, obj, key, path);
     int64_t value;
@@ -164,42 +154,41 @@ static struct mt_str get_time(struct record *r, const json_t *obj, const char *k
              (int)(raw.len > 40 ? 40 : raw.len), raw.ptr);
         return MT_STR_NULL;
     }
-    char text[MT_TIME_ISO_LEN + 1];
-    mt_time_format_iso(value, text);
     if (ms != NULL)
         *ms = value;
-    return event_printf(r->p, "%s", text);
+
+    char *text = mt_arena_alloc(&r->p->arena, MT_TIME_ISO_LEN + 1);
+    if (text == NULL) {
+        r->p->fatal = MT_ERR_NOMEM;
+        return MT_STR_NULL;
+    }
+    mt_time_format_iso(value, text);
+    return (struct mt_str){text, MT_TIME_ISO_LEN};
 }
 
-/* A number member (or a numeric string) as decimal text. */
-static struct mt_str get_number(struct record *r, const json_t *obj, const char *key,
+/* A number member (or a numeric string) as its decimal text. */
+static struct mt_str get_number(struct record *r, uint32_t obj, const char *key,
                                 const char *path)
 {
-    const json_t *v = json_object_get(obj, key);
-    if (v == NULL || json_is_null(v))
+    uint32_t v = mt_json_get(r->j, obj, key);
+    if (is_absent(r, v))
         return MT_STR_NULL;
-    if (json_is_integer(v))
-        return event_printf(r->p, "%lld", (long long)json_integer_value(v));
-    if (json_is_real(v))
-        return event_printf(r->p, "%.17g", json_real_value(v));
-    if (json_is_string(v))
-        return (struct mt_str){json_string_value(v), json_string_length(v)};
-    fail(r, MT_ERR_SCHEMA, "%s%s is %s, not a number", path, key, json_kind(v));
+    enum mt_json_type t = mt_json_type_of(r->j, v);
+    if (t == MT_JSON_NUMBER || t == MT_JSON_STRING)
+        return mt_json_node(r->j, v)->text;
+    fail(r, MT_ERR_SCHEMA, "%s%s is %s, not a number", path, key, mt_json_kind(r->j, v));
     return MT_STR_NULL;
 }
 
 /* The subject: commonHeaders.subject, else the raw Subject header, decoded. */
-static struct mt_str get_subject(struct record *r, const json_t *mail)
+static struct mt_str get_subject(struct record *r, uint32_t mail)
 {
-    const json_t *common = get_container(r, mail, "commonHeaders", "mail.", false);
+    uint32_t common = get_container(r, mail, "commonHeaders", "mail.", false);
     struct mt_str subject = get_str(r, common, "subject", "mail.commonHeaders.");
 
-    const json_t *headers = get_container(r, mail, "headers", "mail.", true);
-    size_t i;
-    const json_t *h;
-    json_array_foreach(headers, i, h) {
-        if (subject.ptr != NULL)
-            break;
+    uint32_t headers = get_container(r, mail, "headers", "mail.", true);
+    for (uint32_t h = mt_json_first(r->j, headers); h != MT_JSON_NONE && subject.ptr == NULL;
+         h = mt_json_next(r->j, headers, h)) {
         struct mt_str name = mt_str_trim(get_str(r, h, "name", "mail.headers[]."));
         if (name.len == 7 && strncasecmp(name.ptr, "subject", 7) == 0)
             subject = get_str(r, h, "value", "mail.headers[].");
@@ -207,9 +196,33 @@ static struct mt_str get_subject(struct record *r, const json_t *mail)
     return mt_mime_decode_header(subject, &r->p->arena);
 }
 
+/* Orders key nodes by key text, for tags; qsort takes no context, hence the thread-local. */
+static _Thread_local const struct mt_json_doc *s_sort_doc;
+
 static int cmp_keys(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return mt_str_cmp(mt_json_node(s_sort_doc, *(const uint32_t *)a)->text,
+                      mt_json_node(s_sort_doc, *(const uint32_t *)b)->text);
+}
+
+/* Appends the values of one tag ("v1,v2") to text; false when one is not a string. */
+static bool append_tag_values(struct record *r, struct mt_str key, uint32_t values,
+                              struct mt_buf *text)
+{
+    uint32_t n = 0;
+    for (uint32_t v = mt_json_first(r->j, values); v != MT_JSON_NONE;
+         v = mt_json_next(r->j, values, v), n++) {
+        struct mt_str s = mt_json_str(r->j, v);
+        if (s.ptr == NULL) {
+            fail(r, MT_ERR_SCHEMA, "mail.tags.%.*s[%u] is not a string", (int)key.len, key.ptr,
+                 (unsigned)n);
+            return false;
+        }
+        if (n > 0)
+            mt_buf_append_byte(text, ',');
+        mt_buf_append(text, s.ptr, s.len);
+    }
+    return true;
 }
 
 /*
@@ -217,47 +230,44 @@ static int cmp_keys(const void *a, const void *b)
  * by name and joined with "; " (several values of one tag joined with ",").
  * Also sets the configuration set from the ses:configuration-set tag.
  */
-static struct mt_str get_tags(struct record *r, const json_t *mail, struct mt_str *config_set)
+static struct mt_str get_tags(struct record *r, uint32_t mail, struct mt_str *config_set)
 {
-    json_t *tags = get_container(r, mail, "tags", "mail.", false);
-    if (tags == NULL || json_object_size(tags) == 0)
+    uint32_t tags = get_container(r, mail, "tags", "mail.", false);
+    uint32_t n = tags == MT_JSON_NONE ? 0 : mt_json_node(r->j, tags)->count;
+    if (n == 0)
         return MT_STR_NULL;
 
-    size_t n = json_object_size(tags), count = 0;
-    const char **keys = calloc(n, sizeof(*keys));
+    uint32_t *keys = malloc((size_t)n * sizeof(*keys));
+    uint32_t count = 0;
     if (keys == NULL) {
         r->p->fatal = MT_ERR_NOMEM;
         return MT_STR_NULL;
     }
-    const char *key;
-    json_t *values;
-    json_object_foreach(tags, key, values) {
-        if (!json_is_array(values)) {
-            fail(r, MT_ERR_SCHEMA, "mail.tags.%s is %s, not an array", key, json_kind(values));
+    for (uint32_t k = mt_json_first(r->j, tags); k != MT_JSON_NONE;
+         k = mt_json_next(r->j, tags, k)) {
+        struct mt_str key = mt_json_node(r->j, k)->text;
+        if (mt_json_type_of(r->j, k + 1) != MT_JSON_ARRAY) {
+            fail(r, MT_ERR_SCHEMA, "mail.tags.%.*s is %s, not an array", (int)key.len, key.ptr,
+                 mt_json_kind(r->j, k + 1));
             continue;
         }
-        if (strcmp(key, "ses:configuration-set") == 0)
-            *config_set = json_str_at(values, 0);
-        if (strncmp(key, "ses:", 4) != 0)
-            keys[count++] = key;
+        if (mt_str_eq_cstr(key, "ses:configuration-set"))
+            *config_set = mt_json_str(r->j, mt_json_at(r->j, k + 1, 0));
+        if (key.len < 4 || memcmp(key.ptr, "ses:", 4) != 0)
+            keys[count++] = k;
     }
+    s_sort_doc = r->j;
     qsort(keys, count, sizeof(*keys), cmp_keys);
 
     struct mt_buf text;
     mt_buf_init(&text, 64 * 1024);
-    for (size_t k = 0; k < count && r->code == MT_OK; k++) {
-        mt_buf_appendf(&text, "%s%s=", k ? "; " : "", keys[k]);
-        values = json_object_get(tags, keys[k]);
-        for (size_t v = 0; v < json_array_size(values); v++) {
-            struct mt_str s = json_str_at(values, v);
-            if (s.ptr == NULL) {
-                fail(r, MT_ERR_SCHEMA, "mail.tags.%s[%zu] is not a string", keys[k], v);
-                break;
-            }
-            if (v > 0)
-                mt_buf_append_byte(&text, ',');
-            mt_buf_append(&text, s.ptr, s.len);
-        }
+    for (uint32_t i = 0; i < count && r->code == MT_OK; i++) {
+        struct mt_str key = mt_json_node(r->j, keys[i])->text;
+        if (i > 0)
+            mt_buf_append(&text, "; ", 2);
+        mt_buf_append(&text, key.ptr, key.len);
+        mt_buf_append_byte(&text, '=');
+        append_tag_values(r, key, keys[i] + 1, &text);
     }
     struct mt_str result = count ? mt_arena_strdup(&r->p->arena, mt_buf_str(&text)) : MT_STR_NULL;
     mt_buf_cleanup(&text);
@@ -266,36 +276,39 @@ static struct mt_str get_tags(struct record *r, const json_t *mail, struct mt_st
 }
 
 /* mail.destination joined with ", "; *count gets the number of addresses. */
-static struct mt_str get_destination(struct record *r, const json_t *mail, size_t *count)
+static struct mt_str get_destination(struct record *r, uint32_t mail, uint32_t *count)
 {
-    const json_t *dest = get_container(r, mail, "destination", "mail.", true);
-    *count = json_array_size(dest);
-    if (dest == NULL)
+    uint32_t dest = get_container(r, mail, "destination", "mail.", true);
+    *count = dest == MT_JSON_NONE ? 0 : mt_json_node(r->j, dest)->count;
+    if (dest == MT_JSON_NONE)
         return MT_STR_NULL;
 
     struct mt_buf text;
+    uint32_t i = 0;
     mt_buf_init(&text, MT_EVENT_MAX_DOC);
-    for (size_t i = 0; i < *count; i++) {
-        struct mt_str s = json_str_at(dest, i);
+    for (uint32_t v = mt_json_first(r->j, dest); v != MT_JSON_NONE;
+         v = mt_json_next(r->j, dest, v), i++) {
+        struct mt_str s = mt_json_str(r->j, v);
         if (s.ptr == NULL) {
-            fail(r, MT_ERR_SCHEMA, "mail.destination[%zu] is not a string", i);
+            fail(r, MT_ERR_SCHEMA, "mail.destination[%u] is not a string", (unsigned)i);
             break;
         }
         if (i > 0)
             mt_buf_append(&text, ", ", 2);
         mt_buf_append(&text, s.ptr, s.len);
     }
-    struct mt_str result = mt_arena_strdup(&r->p->arena, mt_buf_str(&text));
+    struct mt_str result = *count == 1 ? mt_json_str(r->j, mt_json_first(r->j, dest))
+                                       : mt_arena_strdup(&r->p->arena, mt_buf_str(&text));
     mt_buf_cleanup(&text);
     return result;
 }
 
 /* Fills the columns every row of the event shares.  false when rejected. */
-static bool read_common(struct record *r, const json_t *record, enum mt_event_type type,
-                        const json_t *detail, struct mt_row *base, size_t *dest_count)
+static bool read_common(struct record *r, uint32_t record, enum mt_event_type type,
+                        uint32_t detail, struct mt_row *base, uint32_t *dest_count)
 {
-    const json_t *mail = get_container(r, record, "mail", "", false);
-    if (mail == NULL) {
+    uint32_t mail = get_container(r, record, "mail", "", false);
+    if (mail == MT_JSON_NONE) {
         fail(r, MT_ERR_SCHEMA, "mail object is missing");
         return false;
     }
@@ -347,75 +360,90 @@ static struct mt_row *add_recipient_row(struct record *r, const struct mt_row *b
     if (row == NULL)
         return NULL;
     *row = *base;
-    row->col[MT_COL_RECIPIENT] = recipient.ptr ? mt_mail_bare_address(recipient) : recipient;
+    if (recipient.ptr != NULL)
+        recipient = mt_mail_bare_address(recipient);
+    row->col[MT_COL_RECIPIENT] = recipient.len > 0 ? recipient : MT_STR_NULL;
     return row;
 }
 
+/* Adds the row for item i of a recipient list; false when the item is malformed. */
+static bool add_list_row(struct record *r, const struct type_spec *spec, const char *path,
+                         uint32_t item, uint32_t i, const struct mt_row *base)
+{
+    char item_path[96];
+    snprintf(item_path, sizeof(item_path), "%s[%u].", path, (unsigned)i);
+
+    if (spec->from != FROM_OBJECTS) {
+        struct mt_str addr = mt_json_str(r->j, item);
+        if (addr.ptr == NULL) {
+            fail(r, MT_ERR_SCHEMA, "%s[%u] is %s, not a string", path, (unsigned)i,
+                 mt_json_kind(r->j, item));
+            return false;
+        }
+        return add_recipient_row(r, base, addr) != NULL;
+    }
+    if (mt_json_type_of(r->j, item) != MT_JSON_OBJECT) {
+        fail(r, MT_ERR_SCHEMA, "%s[%u] is %s, not an object", path, (unsigned)i,
+             mt_json_kind(r->j, item));
+        return false;
+    }
+    struct mt_str addr = get_str(r, item, "emailAddress", item_path);
+    struct mt_str status = get_str(r, item, "status", item_path);
+    struct mt_str diagnostic = get_str(r, item, "diagnosticCode", item_path);
+    struct mt_row *row = add_recipient_row(r, base, addr);
+    if (row == NULL)
+        return false;
+    row->col[MT_COL_STATUS] = status;
+    row->col[MT_COL_DIAGNOSTIC] = diagnostic;
+    return r->code == MT_OK;
+}
+
 /* Adds the event's rows; false (and the rows taken back) when rejected. */
-static bool add_rows(struct record *r, const json_t *record, const json_t *detail,
-                     const struct mt_row *base, size_t dest_count)
+static bool add_rows(struct record *r, uint32_t record, uint32_t detail,
+                     const struct mt_row *base, uint32_t dest_count)
 {
     const struct type_spec *spec = &s_types[base->type];
-    const json_t *mail = json_object_get(record, "mail");
-    const json_t *list = NULL;
+    uint32_t mail = mt_json_get(r->j, record, "mail");
+    uint32_t list = MT_JSON_NONE;
     char path[64];
     size_t first = r->p->row_count;
 
     if (spec->from == FROM_DESTINATION) {
-        list = json_object_get(mail, "destination");
+        list = mt_json_get(r->j, mail, "destination");
         snprintf(path, sizeof(path), "mail.destination");
     } else if (spec->from != FROM_NONE) {
-        snprintf(path, sizeof(path), "%s.%s", spec->detail_key, spec->list_key);
         char detail_path[32];
+        snprintf(path, sizeof(path), "%s.%s", spec->detail_key, spec->list_key);
         snprintf(detail_path, sizeof(detail_path), "%s.", spec->detail_key);
         list = get_container(r, detail, spec->list_key, detail_path, true);
     }
+    if (mt_json_type_of(r->j, list) != MT_JSON_ARRAY)
+        list = MT_JSON_NONE;
 
-    for (size_t i = 0; i < json_array_size(list) && r->code == MT_OK; i++) {
-        const json_t *item = json_array_get(list, i);
-        struct mt_row *row = NULL;
-        char item_path[96];
-        snprintf(item_path, sizeof(item_path), "%s[%zu].", path, i);
-
-        if (spec->from == FROM_OBJECTS) {
-            if (!json_is_object(item)) {
-                fail(r, MT_ERR_SCHEMA, "%s[%zu] is %s, not an object", path, i, json_kind(item));
-                break;
-            }
-            struct mt_str addr = get_str(r, item, "emailAddress", item_path);
-            row = add_recipient_row(r, base, addr);
-            if (row != NULL) {
-                row->col[MT_COL_STATUS] = get_str(r, item, "status", item_path);
-                row->col[MT_COL_DIAGNOSTIC] = get_str(r, item, "diagnosticCode", item_path);
-            }
-        } else {
-            struct mt_str addr = json_str_at(list, i);
-            if (addr.ptr == NULL)
-                fail(r, MT_ERR_SCHEMA, "%s[%zu] is %s, not a string", path, i, json_kind(item));
-            else
-                row = add_recipient_row(r, base, addr);
-        }
-        if (row == NULL && r->code == MT_OK)
-            return false;
+    uint32_t i = 0;
+    for (uint32_t item = mt_json_first(r->j, list); item != MT_JSON_NONE && r->code == MT_OK;
+         item = mt_json_next(r->j, list, item), i++) {
+        if (!add_list_row(r, spec, path, item, i, base))
+            break;
     }
 
     /* No named recipient: one row, so the event is still counted. */
-    if (r->code == MT_OK && r->p->row_count == first) {
-        struct mt_str only = dest_count == 1 ? json_str_at(json_object_get(mail, "destination"), 0)
-                                             : MT_STR_NULL;
-        add_recipient_row(r, base, only);
+    if (r->code == MT_OK && r->p->fatal == MT_OK && r->p->row_count == first) {
+        uint32_t dest = mt_json_get(r->j, mail, "destination");
+        uint32_t only = dest_count == 1 ? mt_json_first(r->j, dest) : MT_JSON_NONE;
+        add_recipient_row(r, base, mt_json_str(r->j, only));
     }
-    if (r->code != MT_OK) {
+    if (r->code != MT_OK || r->p->fatal != MT_OK) {
         r->p->row_count = first;
         return false;
     }
-    for (size_t i = first; i < r->p->row_count; i++)
-        mt_row_compute_key(&r->p->rows[i]);
+    for (size_t k = first; k < r->p->row_count; k++)
+        mt_row_compute_key(&r->p->rows[k]);
     return true;
 }
 
 /* The event type of a record, or a reject reason.  false for set-up notices too. */
-static bool read_type(struct record *r, const json_t *record, enum mt_event_type *type,
+static bool read_type(struct record *r, uint32_t record, enum mt_event_type *type,
                       unsigned char *shape, bool *notice)
 {
     struct mt_str name = get_str(r, record, "eventType", "");
@@ -443,14 +471,14 @@ static bool read_type(struct record *r, const json_t *record, enum mt_event_type
     return true;
 }
 
-void event_parse_ses(struct mt_event_parser *p, json_t *record, const struct mt_sns_meta *meta,
+void event_parse_ses(struct mt_event_parser *p, uint32_t record, const struct mt_sns_meta *meta,
                      int index, struct mt_str raw)
 {
-    struct record r = {.p = p, .code = MT_OK};
+    struct record r = {.p = p, .j = &p->json, .code = MT_OK};
     struct mt_row base;
     enum mt_event_type type;
     bool notice = false;
-    size_t dest_count = 0;
+    uint32_t dest_count = 0;
 
     memset(&base, 0, sizeof(base));
     if (!read_type(&r, record, &type, &base.shape, &notice)) {
@@ -462,8 +490,8 @@ void event_parse_ses(struct mt_event_parser *p, json_t *record, const struct mt_
     }
 
     const char *key = s_types[type].detail_key;
-    const json_t *detail = get_container(&r, record, key, "", false);
-    if (detail == NULL && type != MT_EVENT_SEND && r.code == MT_OK)
+    uint32_t detail = get_container(&r, record, key, "", false);
+    if (detail == MT_JSON_NONE && type != MT_EVENT_SEND && r.code == MT_OK)
         fail(&r, MT_ERR_SCHEMA, "%s object is missing", key);
 
     if (meta != NULL) {

@@ -96,20 +96,47 @@ static bool resolve_entry_ok(const char *entry)
     return first != NULL && first != entry && strchr(first + 1, ':') != NULL;
 }
 
-/* Copies the resolve list and the CA and proxy strings into c. */
+/* True when entry looks like "host:port:address:port". */
+static bool connect_to_entry_ok(const char *entry)
+{
+    const char *p = entry;
+    for (int colons = 0; colons < 3; colons++) {
+        p = p != NULL ? strchr(p, ':') : NULL;
+        if (p == NULL || p[1] == '\0')
+            return false;
+        p++;
+    }
+    return strchr(p, ':') == NULL;
+}
+
+/* Appends count checked entries to *list; form names the expected shape. */
+static enum mt_status copy_list(struct curl_slist **list, const char *const *entries,
+                                size_t count, bool (*ok)(const char *), const char *what,
+                                const char *form, struct mt_err *err)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (!ok(entries[i]))
+            return mt_err_set(err, MT_ERR_INVALID, "HTTP client option %s[%zu] is not '%s'",
+                              what, i, form);
+        struct curl_slist *grown = curl_slist_append(*list, entries[i]);
+        if (grown == NULL)
+            return mt_err_set(err, MT_ERR_NOMEM, "out of memory copying HTTP client options");
+        *list = grown;
+    }
+    return MT_OK;
+}
+
+/* Copies the override lists and the CA and proxy strings into c. */
 static enum mt_status copy_strings(struct mt_http_client *c, const struct mt_http_options *o,
                                    struct mt_err *err)
 {
-    for (size_t i = 0; i < o->resolve_count; i++) {
-        if (!resolve_entry_ok(o->resolve[i]))
-            return mt_err_set(err, MT_ERR_INVALID,
-                              "HTTP client option resolve[%zu] is not 'host:port:address'", i);
-
-        struct curl_slist *grown = curl_slist_append(c->resolve, o->resolve[i]);
-        if (grown == NULL)
-            return mt_err_set(err, MT_ERR_NOMEM, "out of memory copying HTTP client options");
-        c->resolve = grown;
-    }
+    enum mt_status st = copy_list(&c->resolve, o->resolve, o->resolve_count, resolve_entry_ok,
+                                  "resolve", "host:port:address", err);
+    if (st == MT_OK)
+        st = copy_list(&c->connect_to, o->connect_to, o->connect_to_count, connect_to_entry_ok,
+                       "connect_to", "host:port:address:port", err);
+    if (st != MT_OK)
+        return st;
 
     const char *ca = o->ca_file != NULL ? o->ca_file : s_default_ca_file;
     if (ca != NULL && (c->ca_file = strdup(ca)) == NULL)
@@ -162,6 +189,7 @@ void mt_http_client_free(struct mt_http_client *client)
 
     curl_easy_cleanup(client->curl);
     curl_slist_free_all(client->resolve);
+    curl_slist_free_all(client->connect_to);
     free(client->ca_file);
     free(client->proxy);
     mt_http_headers_cleanup(&client->extra);

@@ -20,6 +20,7 @@ struct sockaddr;
 struct mt_http_client {
     CURL *curl;
     struct curl_slist *resolve;    /* CURLOPT_RESOLVE entries, or NULL */
+    struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO entries, or NULL */
     char *ca_file;                 /* owned; NULL: libcurl's built-in bundle */
     char *proxy;                   /* owned; NULL: no proxy at all */
     int64_t connect_timeout_ms;    /* options with defaults applied */

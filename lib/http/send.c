@@ -303,6 +303,8 @@ static CURLcode set_safety(CURL *curl, struct http_call *call)
     HTTP_SETOPT(curl, rc, CURLOPT_PROXY, c->proxy != NULL ? c->proxy : "");
     if (c->resolve != NULL)
         HTTP_SETOPT(curl, rc, CURLOPT_RESOLVE, c->resolve);
+    if (c->connect_to != NULL)
+        HTTP_SETOPT(curl, rc, CURLOPT_CONNECT_TO, c->connect_to);
     HTTP_SETOPT(curl, rc, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     HTTP_SETOPT(curl, rc, CURLOPT_OPENSOCKETDATA, call);
     return rc;

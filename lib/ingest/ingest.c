@@ -11,6 +11,7 @@
 
 #include "mt/clock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,11 +137,36 @@ enum mt_status ingest_take_result(struct mt_ingest *ing, const char *source, lon
     return st;
 }
 
+/* True when the parse rejected the whole document and gave no rows. */
+static bool rejected_whole(const struct mt_event_result *r)
+{
+    return r->row_count == 0 && r->reject_count > 0 && r->rejects[0].record < 0;
+}
+
+enum mt_status ingest_parse_document(struct mt_ingest *ing, struct mt_str doc)
+{
+    enum mt_status st = mt_event_parse_document(ing->parser, doc, &ing->last);
+    if (st != MT_OK || ing->options.check == NULL || rejected_whole(&ing->last))
+        return st;
+
+    struct mt_err check_err = {0};
+    enum mt_status verdict = ing->options.check(ing->options.check_ctx, doc, &check_err);
+    if (verdict == MT_OK)
+        return MT_OK;
+    snprintf(ing->check_reason, sizeof(ing->check_reason), "document refused: %s",
+             mt_err_text(&check_err));
+    ing->check_reject = (struct mt_reject){
+        .record = -1, .code = verdict, .reason = ing->check_reason, .raw = doc};
+    ing->last = (struct mt_event_result){
+        .envelope = ing->last.envelope, .rejects = &ing->check_reject, .reject_count = 1};
+    return MT_OK;
+}
+
 enum mt_status mt_ingest_document(struct mt_ingest *ing, struct mt_str doc, const char *source,
                                   long line, struct mt_err *err)
 {
     ing->stats.documents++;
-    enum mt_status st = mt_event_parse_document(ing->parser, doc, &ing->last);
+    enum mt_status st = ingest_parse_document(ing, doc);
     if (st != MT_OK)
         return mt_err_set(err, st, "%s (line %ld): %s", source, line, mt_status_str(st));
     return ingest_take_result(ing, source, line, err);

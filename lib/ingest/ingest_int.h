@@ -16,7 +16,16 @@ struct mt_ingest {
     enum mt_put_outcome *outcomes;
     size_t batch_count;
     struct mt_ingest_stats stats;
+    struct mt_reject check_reject; /* the reject a failed check substitutes */
+    char check_reason[MT_ERR_DETAIL_MAX + 64];
 };
+
+/*
+ * Parses doc into ingest->last and runs the options' check on it; a failed
+ * check replaces the result by one whole-document reject.  doc must outlive
+ * the result.  Fails only as mt_event_parse_document does.
+ */
+enum mt_status ingest_parse_document(struct mt_ingest *ingest, struct mt_str doc);
 
 /*
  * Takes ingest->last: counts it, quarantines and reports its rejects, and

@@ -85,7 +85,7 @@ static enum mt_status ingest_line(struct stream *s, struct mt_str text, long lin
         s->ing->last = (struct mt_event_result){0};
         return st;
     }
-    enum mt_status st = mt_event_parse_document(s->ing->parser, mt_str_trim(text), &s->ing->last);
+    enum mt_status st = ingest_parse_document(s->ing, mt_str_trim(text));
     if (st != MT_OK)
         return mt_err_set(err, st, "%s:%ld: %s", s->source, line, mt_status_str(st));
     return ingest_take_result(s->ing, s->source, line, err);
@@ -139,7 +139,7 @@ static enum mt_status finish_buffer(struct stream *s, struct mt_err *err)
     struct mt_str text = mt_buf_str(&s->whole);
 
     s->ing->stats.documents++;
-    enum mt_status st = mt_event_parse_document(s->ing->parser, text, &s->ing->last);
+    enum mt_status st = ingest_parse_document(s->ing, text);
     if (st != MT_OK)
         return mt_err_set(err, st, "%s: %s", s->source, mt_status_str(st));
     if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(text))

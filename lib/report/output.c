@@ -7,7 +7,7 @@
  * either appears whole or not at all and a regenerated week replaces its old
  * file atomically.
  */
-#include "mt/report.h"
+#include "report_int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -181,6 +181,10 @@ enum mt_status mt_output_open(const char *target, struct mt_output **out, struct
     struct stat sb;
 
     *out = NULL;
+    if (strncmp(target, "s3://", 5) == 0) {
+        free(lo);
+        return report_output_s3(target, out, err);
+    }
     if (lo == NULL)
         return mt_err_set(err, MT_ERR_NOMEM, "out of memory");
     lo->base.open = local_open;

@@ -18,8 +18,7 @@ enum mt_status mt_store_open(const char *uri, const struct mt_store_options *opt
     if (strncmp(uri, "sqlite:", 7) == 0)
         return mt_store_open_sqlite(uri + 7, options, out, err);
     if (strncmp(uri, "dynamodb://", 11) == 0)
-        return mt_err_set(err, MT_ERR_UNSUPPORTED,
-                          "store '%s': this build has no DynamoDB backend", uri);
+        return mt_store_open_dynamodb(uri + 11, options, out, err);
 
     const char *colon = strchr(uri, ':');
     const char *slash = strchr(uri, '/');

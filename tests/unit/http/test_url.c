@@ -224,6 +224,17 @@ static void test_http_options_checked(void **state)
     assert_int_equal(mt_http_client_new(&resolve, &client, &err), MT_ERR_INVALID);
     assert_string_equal(err.detail, "HTTP client option resolve[0] is not 'host:port:address'");
     assert_null(client);
+
+    const char *bad_connect[] = {"sns.test:443:127.0.0.1:8443", "sns.test:443:127.0.0.1"};
+    struct mt_http_options connect = {.connect_to = bad_connect, .connect_to_count = 2};
+    mt_err_clear(&err);
+    assert_int_equal(mt_http_client_new(&connect, &client, &err), MT_ERR_INVALID);
+    assert_string_equal(err.detail,
+                        "HTTP client option connect_to[1] is not 'host:port:address:port'");
+    assert_null(client);
+    connect.connect_to_count = 1;
+    assert_int_equal(mt_http_client_new(&connect, &client, NULL), MT_OK);
+    mt_http_client_free(client);
     mt_http_client_free(NULL);
 }
 

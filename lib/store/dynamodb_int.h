@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MT_STORE_DYNAMODB_INT_H
+#define MT_STORE_DYNAMODB_INT_H
+
+/*
+ * The DynamoDB backend's table layout and report merge, shared by
+ * dynamodb.c and the unit tests.
+ *
+ * Table layout (a contract with the Terraform in infra/; do not change):
+ *   pk (S)  "<UTC day of the event>#<2-digit shard>", e.g. "2026-11-23#07",
+ *           shard = FNV-1a 32 of the message id mod DDB_SHARDS;
+ *   sk (S)  "<event time, YYYY-MM-DDTHH:MM:SS.sssZ>#<row key>";
+ *   every non-null row column as S under its column name, plus row_key (S),
+ *   event_time_ms (N), expires_at (N, epoch seconds) for TTL, and pref (S,
+ *   mt_row_preference: which copy of an event is kept when it arrives twice).
+ * Quarantine entries: pk "quarantine#<UTC day received>",
+ *   sk "<received ISO>#<sha256 hex of raw>", with source, line, record,
+ *   reason, received_ms and raw (S when valid UTF-8, else B).
+ */
+
+#include "mt/aws.h"
+#include "mt/clock.h"
+#include "mt/ddb.h"
+#include "mt/event.h"
+#include "mt/status.h"
+#include "mt/store.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* Shards per day.  Changing it orphans every stored row. */
+#define DDB_SHARDS 16
+
+/* "2026-11-23#07" and its NUL. */
+#define DDB_PK_MAX 16
+
+/* ISO time, '#', row key and NUL. */
+#define DDB_SK_MAX (MT_TIME_ISO_LEN + 1 + MT_ROW_KEY_LEN + 1)
+
+/* FNV-1a, 32 bits, of s. */
+uint32_t ddb_fnv1a32(struct mt_str s);
+
+/* The shard of a message id: ddb_fnv1a32(message_id) % DDB_SHARDS. */
+int ddb_shard(struct mt_str message_id);
+
+/* Writes the partition key of a day (ms anywhere in it) and shard. */
+void ddb_partition_key(int64_t day_ms, int shard, char out[DDB_PK_MAX]);
+
+/* Writes the sort key of a row. */
+void ddb_sort_key(const struct mt_row *row, char out[DDB_SK_MAX]);
+
+/* The item of a row; NULL when out of memory. */
+json_t *ddb_row_item(const struct mt_row *row, int64_t expires_at_s);
+
+/*
+ * A row decoded from an item, owning its strings (one allocation: free with
+ * free()).  MT_ERR_SCHEMA, naming the item's sk, when a key attribute is
+ * missing or malformed; MT_ERR_NOMEM.
+ */
+enum mt_status ddb_item_row(const json_t *item, struct mt_row **out, struct mt_err *err);
+
+/* The item of a quarantine entry; NULL when out of memory. */
+json_t *ddb_quarantine_item(const struct mt_quarantine_entry *e, int64_t expires_at_s);
+
+/*
+ * A quarantine entry decoded from an item into e; strings point into item
+ * (raw into *raw_buf when it was binary).  MT_ERR_SCHEMA; MT_ERR_NOMEM.
+ */
+enum mt_status ddb_item_quarantine(const json_t *item, struct mt_quarantine_entry *e,
+                                   struct mt_buf *raw_buf, struct mt_err *err);
+
+/*
+ * The report merge.  Each partition (day and shard) yields rows in sort-key
+ * order: event time, then row key.  Report order (mt_row_cmp) differs
+ * within one event time, so each partition's stream is cut into runs of equal
+ * event time, each run is sorted, and the runs' heads are merged across
+ * partitions with a heap.  Memory holds, per partition, the page being read
+ * and the current run.
+ */
+
+/*
+ * Gives the next page of a partition: *rows (malloc'd array, taken over) of
+ * *count rows (each taken over), *done true when this was the last page.
+ * An empty page that is not the last is allowed.
+ */
+typedef enum mt_status (*ddb_page_fn)(void *ctx, size_t partition, struct mt_row ***rows,
+                                      size_t *count, bool *done, struct mt_err *err);
+
+/*
+ * Merges partitions streams, calling fn for each row in report order.
+ * Stops at the first failure of next_page or fn and returns it.
+ */
+enum mt_status ddb_merge(size_t partitions, ddb_page_fn next_page, void *page_ctx,
+                         mt_store_row_fn fn, void *fn_ctx, struct mt_err *err);
+
+/* The DynamoDB store handle. */
+struct ddb_store {
+    struct mt_store base;
+    char *table;
+    struct mt_aws_config *aws;      /* owned */
+    struct mt_ddb_client *client;   /* writes, setup and the quarantine; owned */
+    int retention_days;
+    int64_t write_timeout_ms;
+    int64_t query_timeout_ms;
+    int query_threads;
+    int page_items;
+};
+
+/*
+ * The report query: one Query per day and shard of [from_ms, to_ms), run by
+ * a pool of s->query_threads threads (each with its own client and
+ * connection), merged with ddb_merge.  fn is called in the caller's thread.
+ */
+enum mt_status ddb_store_query(struct ddb_store *s, int64_t from_ms, int64_t to_ms,
+                               mt_store_row_fn fn, void *ctx, struct mt_err *err);
+
+#endif
