@@ -10,6 +10,7 @@
  * the program exits 1.
  *
  * Settings (environment): TABLE_NAME (both: the store is dynamodb://TABLE),
+ * RETENTION_DAYS (tracker: items expire that many days after the event),
  * S3_BUCKET_NAME and REPORT_PREFIX (report; default "reports/"), and the
  * Lambda variables (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_LOG_FORMAT,
  * AWS_LAMBDA_LOG_LEVEL, credentials, region, endpoints).  For local runs
@@ -107,15 +108,33 @@ static enum mt_status open_report(struct app *app, const char *uri, struct mt_er
     return st;
 }
 
+/* RETENTION_DAYS into options; unset leaves the store's default. */
+static enum mt_status retention(struct mt_store_options *options, struct mt_err *err)
+{
+    const char *text = mt_env_get("RETENTION_DAYS");
+    char *end = NULL;
+
+    if (text == NULL)
+        return MT_OK;
+    long days = strtol(text, &end, 10);
+    if (*end != '\0' || days < 1 || days > 36500)
+        return mt_err_set(err, MT_ERR_CONFIG, "RETENTION_DAYS is '%.20s', not a number of days "
+                          "from 1 to 36500", text);
+    options->retention_days = (int)days;
+    return MT_OK;
+}
+
 /* Opens what the chosen handler needs. */
 static enum mt_status open_handler(struct app *app, struct mt_err *err)
 {
+    struct mt_store_options options = {0};
     struct mt_buf uri;
     mt_buf_init(&uri, 4096);
 
     enum mt_status st = store_uri(&uri, err);
-    if (st == MT_OK && strcmp(app->handler, "tracker") == 0)
-        st = lambda_tracker_open(&app->tracker, uri.data, NULL, err);
+    if (st == MT_OK && strcmp(app->handler, "tracker") == 0 &&
+        (st = retention(&options, err)) == MT_OK)
+        st = lambda_tracker_open(&app->tracker, uri.data, &options, err);
     else if (st == MT_OK)
         st = open_report(app, uri.data, err);
     mt_buf_cleanup(&uri);

@@ -3,6 +3,10 @@
 // serving events from a file and recording every answer.
 //
 //   node e2e.mjs CASE --bootstrap PATH --runtime-api PATH --mailtrack PATH --examples DIR
+//                     --source DIR
+//
+// The DynamoDB and S3 cases run against dynalite and s3rver started by
+// tests/peers/stand-ins.mjs and read back with the AWS SDK (read-back.mjs).
 //
 // Runs one case (a function named case_* below); CTest registers each as a
 // test labelled `integration`.  Every process is started here, on
@@ -236,6 +240,120 @@ async function case_logs_are_json_lines_without_addresses() {
   await stopApi(api2);
 }
 
+// ------------------------------------------------------- DynamoDB and S3
+
+// Starts tests/peers/stand-ins.mjs (dynalite, s3rver with bucket "reports", and
+// with fault a throttling proxy in front of dynalite); resolves their URLs.
+async function startPeers(fault) {
+  const peers = path.join(args.source, 'tests/peers');
+  expect(fs.existsSync(path.join(peers, 'node_modules')), 'test peers missing: npm ci --prefix tests/peers');
+  const argv = [path.join(peers, 'stand-ins.mjs'), '--dynamodb', '--s3', 'reports'];
+  if (fault) argv.push('--fault', fault);
+  const child = spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('stand-ins did not start')), 30000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) { clearTimeout(timer); resolve(buf.split('\n')[0]); }
+    });
+  });
+  return { child, ...JSON.parse(line), peers };
+}
+
+async function stopPeers(p) {
+  p.child.stdin.end();
+  p.child.kill('SIGTERM');
+  await new Promise((r) => (p.child.exitCode !== null ? r() : p.child.once('exit', r)));
+}
+
+const awsEnv = (p, endpoint) => ({
+  AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_SESSION_TOKEN: 'token',
+  AWS_ENDPOINT_URL_DYNAMODB: endpoint || p.dynamodb, AWS_ENDPOINT_URL_S3: p.s3,
+  AWS_CONFIG_FILE: path.join(work, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'none'),
+  AWS_REGION: 'us-east-1', TABLE_NAME: 'mail-events', S3_BUCKET_NAME: 'reports', RETENTION_DAYS: '30',
+});
+
+function readBack(p, ...argv) {
+  const r = spawnSync(process.execPath, [path.join(p.peers, 'read-back.mjs'), ...argv],
+    { encoding: 'utf8', env: { ...process.env, READ_BACK_BODY: path.join(work, 'body') } });
+  expect(r.status === 0, `read-back ${argv[0]}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function setupTable(p) {
+  const r = spawnSync(args.mailtrack, ['setup-table', '--store', 'dynamodb://mail-events'],
+    { encoding: 'utf8', env: { ...process.env, ...awsEnv(p), HOME: work } });
+  expect(r.status === 0, `setup-table: ${r.stderr}`);
+}
+
+const tableRows = (p) => readBack(p, 'ddb-items', p.dynamodb, 'mail-events').split('\n')
+  .filter((l) => l && !l.includes('"pk":"quarantine#')).length;
+
+async function case_dynamodb_and_s3_match_the_cli() {
+  const p = await startPeers();
+  try {
+    setupTable(p);
+    const events = examples();
+    let api = await startApi('tracker', [...events, ...events]);
+    let run = await runBootstrap(api, 'tracker', awsEnv(p));
+    expect(run.status === 0, `tracker exited ${run.status}`);
+    const bodies = api.records('response').map((r) => JSON.parse(r.body));
+    expect(bodies.length === 2 * events.length, `${api.records('error').length} invocations failed`);
+    const stored = bodies.slice(0, events.length).reduce((n, b) => n + b.rows_stored, 0);
+    expect(bodies.slice(events.length).every((b) => b.rows_stored === 0), 'a repeat stored rows');
+    expect(tableRows(p) === stored, `table holds ${tableRows(p)} rows, responses say ${stored}`);
+    await stopApi(api);
+
+    api = await startApi('report', [scheduled('2026-11-30T07:00:00Z')]);
+    run = await runBootstrap(api, 'report', { ...awsEnv(p), REPORT_PREFIX: 'reports' });
+    expect(run.status === 0, `report exited ${run.status}`);
+    const body = JSON.parse(api.records('response')[0].body);
+    expect(body.bucket === 'reports' && body.key === 'reports/2026/email-events-2026-W48.csv',
+      `response ${JSON.stringify(body)}`);
+    await stopApi(api);
+    readBack(p, 's3-object', p.s3, 'reports', body.key);
+    const fromS3 = fs.readFileSync(path.join(work, 'body'));
+
+    const cliDb = path.join(work, 'cli.db');
+    mailtrack('ingest', '--db', cliDb, path.join(args.examples, 'lambda-invocations.ndjson'));
+    const local = mailtrack('report', '--week', '2026-W48', '--db', cliDb, '--out', '-');
+    expect(fromS3.equals(Buffer.from(local)), 'the CSV in S3 differs from the CLI\'s');
+    expect(readBack(p, 's3-list', p.s3, 'reports').includes(body.summary_key), 'no summary in S3');
+  } finally {
+    await stopPeers(p);
+  }
+}
+
+async function case_dynamodb_outage_fails_only_touched_invocations() {
+  // A proxy in front of dynalite throttles every write: DynamoDB is "down".
+  const p = await startPeers('always=1');
+  try {
+    setupTable(p);
+    const events = examples().slice(0, 6);
+    const down = events.slice(0, 3);
+    let api = await startApi('outage', down, ['--deadline-ms', '2500']);
+    let run = await runBootstrap(api, 'tracker', awsEnv(p, p.fault));
+    expect(run.status === 0, `tracker exited ${run.status}`);
+    const errors = api.records('error');
+    expect(errors.length === down.length && api.records('response').length === 0,
+      `${errors.length} of ${down.length} invocations failed during the outage`);
+    expect(errors.every((e) => e.error_type.startsWith('MT_ERR_')), 'errorType is not a status name');
+    expect(tableRows(p) === 0, 'rows were written during the outage');
+    await stopApi(api);
+
+    // DynamoDB is back: Lambda's retries of the failed events, then new ones, all succeed.
+    api = await startApi('back', events);
+    run = await runBootstrap(api, 'tracker', awsEnv(p));
+    expect(run.status === 0 && api.records('error').length === 0, 'an invocation failed after recovery');
+    const stored = api.records('response').reduce((n, r) => n + JSON.parse(r.body).rows_stored, 0);
+    expect(stored > 0 && tableRows(p) === stored, 'rows missing after recovery');
+    await stopApi(api);
+  } finally {
+    await stopPeers(p);
+  }
+}
+
 // --------------------------------------------------------------------- main
 
 const cases = {
@@ -243,6 +361,7 @@ const cases = {
   case_dropped_posts_are_retried_and_the_loop_goes_on, case_bad_report_event_fails_only_its_invocation,
   case_unknown_handler_is_an_init_error, case_missing_configuration_is_an_init_error,
   case_runtime_api_500_ends_the_program, case_logs_are_json_lines_without_addresses,
+  case_dynamodb_and_s3_match_the_cli, case_dynamodb_outage_fails_only_touched_invocations,
 };
 
 try {
