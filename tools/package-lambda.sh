@@ -19,7 +19,8 @@
 #   debootstrap --variant=minbase bullseye ROOT http://deb.debian.org/debian
 # (about 30-60 s, roughly 45 MB of packages), then, from Debian's main and
 # security archives only, gcc, cmake, make, pkg-config, patchelf and the -dev
-# packages of libcurl (OpenSSL flavour), OpenSSL, jansson and SQLite (about
+# packages of libcurl (OpenSSL flavour), OpenSSL, jansson, SQLite and
+# libmicrohttpd (which the CLI's serve component needs to configure) (about
 # 20-60 s, roughly 60 MB).  Later runs only copy the sources in and rebuild
 # (about 30 s).  Needs root (debootstrap, chroot, mount) and network access to
 # Debian's mirror the first time.  `--stage root` stops after making the root.
@@ -55,7 +56,7 @@ out_dir=$(mkdir -p "$(dirname "$out")" && cd "$(dirname "$out")" && pwd)
 out=$out_dir/$(basename "$out")
 
 packages=(gcc libc6-dev cmake make pkg-config patchelf file
-          libcurl4-openssl-dev libssl-dev libjansson-dev libsqlite3-dev)
+          libcurl4-openssl-dev libssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev)
 
 t0=$(date +%s)
 step() { printf '== %s (%ss so far)\n' "$*" "$(($(date +%s) - t0))"; }
@@ -79,7 +80,9 @@ mount_proc() {
 }
 
 make_root() {
-    if [ -f "$root/.mailtrack-root-ready" ]; then
+    # The marker holds the package list, so a longer list installs what is new.
+    if [ -f "$root/.mailtrack-root-ready" ] &&
+        [ "$(cat "$root/.mailtrack-root-ready")" = "${packages[*]}" ]; then
         step "reusing the bullseye root at $root"
         return
     fi
@@ -101,7 +104,7 @@ EOF
     in_root apt-get update -q >/dev/null
     in_root apt-get install -y -q --no-install-recommends "${packages[@]}" >/dev/null
     in_root apt-get clean
-    touch "$root/.mailtrack-root-ready"
+    echo "${packages[*]}" >"$root/.mailtrack-root-ready"
     step "root ready"
 }
 
