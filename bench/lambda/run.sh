@@ -10,9 +10,9 @@
 #              the loader and libcurl cost before any work
 #   mailtrack  the packaged bootstrap (DIR/lambda/mailtrack-lambda.zip,
 #              unpacked) or else DIR/lambda/bootstrap; its store is SQLite
-#              in a temporary folder (MAILTRACK_STORE), or DynamoDB on the
-#              harness's dynalite with --store dynamodb once the build has
-#              the DynamoDB backend
+#              in a temporary folder (MAILTRACK_STORE), or with --store
+#              dynamodb a fresh table on the harness's dynalite (made with
+#              `mailtrack setup-table`) and the report in s3rver
 #   python     harness/python: Python 3.11 + boto3 on dynalite and s3rver
 #              (needs Debian's python3-boto3; skipped with --no-python)
 # Each runs the tracker over N SNS events (gen-events.mjs, seed 1), then the
@@ -94,8 +94,10 @@ for i in $(seq "$repeat"); do
     rm -rf mt && mkdir -p mt/out
     mt_env=(--env "MAILTRACK_STORE=sqlite:$work/mt/events.db" --env "MAILTRACK_REPORT_OUTPUT=$work/mt/out/")
     if [ "$store" = dynamodb ]; then
-        ./stack.sh reset 2>/dev/null
-        mt_env=("${aws_env[@]}")
+        table=mailtrack-events-$i
+        AWS_ENDPOINT_URL_DYNAMODB=$DDB_ENDPOINT HOME=$work "$build/cli/mailtrack" setup-table \
+            --store "dynamodb://$table" >/dev/null
+        mt_env=("${aws_env[@]}" --env "TABLE_NAME=$table")
     fi
     rie "mailtrack-$i" tracker events.ndjson tracker "$program" "${mt_env[@]}"
     rie "mailtrack-$i" report report-event.ndjson report "$program" "${mt_env[@]}"
