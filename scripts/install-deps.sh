@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh build   compilers and libraries to build mailtrack
 #   scripts/install-deps.sh test    also clang's sanitizers and libFuzzer, Node.js
 #                                   for the test peers, and the tools tests call
+#   scripts/install-deps.sh package what tools/package-lambda.sh needs to build
+#                                   the Lambda package (debootstrap, zip)
 #
 # Runs apt-get only when something is missing, so it is quick on a machine
 # that already has everything.  Uses sudo when not run as root.
@@ -12,12 +14,14 @@ set -euo pipefail
 mode=${1:-build}
 build_pkgs=(gcc make cmake pkg-config libc6-dev ca-certificates libjansson-dev libsqlite3-dev
             libssl-dev libcurl4-openssl-dev libmicrohttpd-dev zip unzip)
+package_pkgs=(debootstrap zip unzip binutils)
 test_pkgs=(clang libclang-rt-14-dev llvm libcmocka-dev openssl curl sqlite3 git procps)
 
 case "$mode" in
 build) wanted=("${build_pkgs[@]}") ;;
 test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+package) wanted=("${package_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|package" >&2; exit 2 ;;
 esac
 
 missing=()

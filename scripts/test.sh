@@ -6,7 +6,12 @@
 #   3. builds the libFuzzer targets and runs each for FUZZ_SECONDS (default 10),
 #   4. checks the source rules (tools/checksrc.sh),
 #   5. runs the Terraform checks (infra/test.sh; they say so and pass when
-#      Terraform is not installed).
+#      Terraform is not installed),
+#   6. checks the Lambda package (label `package`): when
+#      build-plain/lambda/mailtrack-lambda.zip exists, or when MT_TEST_PACKAGE=1,
+#      which first builds it (a Debian 11 root under build-plain/lambda/root
+#      made once, about a minute, then about 20 s per build; needs root and
+#      Debian's mirror; see tools/package-lambda.sh).  CI sets MT_TEST_PACKAGE=1.
 # Exits non-zero when any step fails.  Build trees: build-plain, build-asan,
 # build-fuzz.
 set -euo pipefail
@@ -19,6 +24,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "dependencies"
 scripts/install-deps.sh test
+if [ "${MT_TEST_PACKAGE:-0}" = 1 ]; then
+    scripts/install-deps.sh package
+fi
 if [ ! -d tests/peers/node_modules ] ||
    [ tests/peers/package-lock.json -nt tests/peers/node_modules/.package-lock.json ]; then
     npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
@@ -27,7 +35,7 @@ fi
 step "gcc build and tests"
 cmake -S . -B build-plain -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMT_WERROR=ON >/dev/null
 cmake --build build-plain -j"$jobs"
-(cd build-plain && ctest --output-on-failure -j"$jobs" -LE bench)
+(cd build-plain && ctest --output-on-failure -j"$jobs" -LE 'bench|package')
 
 step "clang AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMT_WERROR=ON \
@@ -35,7 +43,7 @@ CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMT_WERROR=ON \
 cmake --build build-asan -j"$jobs"
 (cd build-asan &&
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --output-on-failure -j"$jobs" -LE bench)
+    ctest --output-on-failure -j"$jobs" -LE 'bench|package')
 
 step "fuzzers, ${fuzz_seconds}s each"
 CC=clang cmake -S . -B build-fuzz -DMT_FUZZ=ON -DMT_TESTS=OFF -DMT_BENCH=OFF -DMT_WERROR=ON \
@@ -59,6 +67,16 @@ if [ -x infra/test.sh ]; then
     infra/test.sh
 else
     echo "no infra/test.sh"
+fi
+
+step "Lambda package"
+if [ "${MT_TEST_PACKAGE:-0}" = 1 ]; then
+    cmake --build build-plain --target lambda-zip
+fi
+if [ -f build-plain/lambda/mailtrack-lambda.zip ]; then
+    (cd build-plain && ctest --output-on-failure -L package)
+else
+    echo "no build-plain/lambda/mailtrack-lambda.zip; MT_TEST_PACKAGE=1 builds and checks it"
 fi
 
 step "all tests passed"

@@ -40,6 +40,19 @@ int64_t mt_time_now_ms(void);
 /* A monotonic clock in ms, for deadlines and durations. */
 int64_t mt_time_monotonic_ms(void);
 
+/*
+ * The deadline that bounds all work on the calling thread, on
+ * mt_time_monotonic_ms; 0 means none.  A front end sets it around one unit
+ * of work (the Lambda runtime around each invocation, from
+ * Lambda-Runtime-Deadline-Ms minus a safety margin) and every HTTP request
+ * made on that thread meanwhile stops by it, whichever component sends it.
+ * Thread-local, so it needs no locking.
+ */
+void mt_deadline_set(int64_t deadline_ms);
+
+/* The calling thread's deadline; 0 when none is set. */
+int64_t mt_deadline_get(void);
+
 /* Days since 1970-01-01 of a calendar date (negative before it). */
 int64_t mt_days_from_civil(int year, int month, int day);
 

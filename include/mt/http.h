@@ -208,7 +208,12 @@ struct mt_http_request {
      */
     struct mt_str body;
 
-    /* Absolute deadline on mt_time_monotonic_ms; 0: none (only counts bound it). */
+    /*
+     * Absolute deadline on mt_time_monotonic_ms; 0: none.  The thread's
+     * deadline (mt_deadline_get in clock.h) applies as well, the earlier of
+     * the two winning, so a Lambda invocation's deadline bounds requests
+     * whose senders never heard of it.
+     */
     int64_t deadline_ms;
 
     size_t max_response_bytes;  /* 0: the client's option */

@@ -54,7 +54,9 @@
     X(MT_ERR_CONNECT, "connection failed")                                     \
     X(MT_ERR_RESOLVE, "host name could not be resolved")                       \
     X(MT_ERR_SMTP_PARTIAL, "SMTP server refused some of the recipients")       \
-    X(MT_ERR_SMTP, "SMTP exchange failed")
+    X(MT_ERR_SMTP, "SMTP exchange failed")                                     \
+    /* runtime */                                                              \
+    X(MT_ERR_RUNTIME_EXIT, "the Lambda Runtime API asked the runtime to exit")
 
 enum mt_status {
 #define MT_STATUS_ENUM(sym, text) sym,

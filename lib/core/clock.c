@@ -26,6 +26,18 @@ int64_t mt_time_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static _Thread_local int64_t s_deadline_ms;
+
+void mt_deadline_set(int64_t deadline_ms)
+{
+    s_deadline_ms = deadline_ms;
+}
+
+int64_t mt_deadline_get(void)
+{
+    return s_deadline_ms;
+}
+
 int64_t mt_days_from_civil(int year, int month, int day)
 {
     int64_t y = year - (month <= 2);

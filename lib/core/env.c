@@ -16,6 +16,15 @@ const char *mt_env_get(const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+enum mt_status mt_env_set(const char *name, const char *value)
+{
+    if (name == NULL || name[0] == '\0' || strchr(name, '=') != NULL)
+        return MT_ERR_INVALID;
+
+    int rc = value != NULL ? setenv(name, value, 1) : unsetenv(name);
+    return rc == 0 ? MT_OK : MT_ERR_NOMEM;
+}
+
 /* Creates each missing folder along path (which ends in a folder name). */
 static enum mt_status make_dirs(char *path, struct mt_err *err)
 {

@@ -337,12 +337,20 @@ static CURLcode set_transfer(CURL *curl, struct http_call *call, int64_t timeout
 
 #undef HTTP_SETOPT
 
-/* ms left before the request's deadline; INT64_MAX when it has none. */
+/*
+ * ms left before the earlier of the request's deadline and the thread's
+ * (mt_deadline_get); INT64_MAX when neither is set.
+ */
 static int64_t time_left_ms(const struct http_call *call)
 {
-    if (call->req->deadline_ms == 0)
+    int64_t deadline = call->req->deadline_ms;
+    int64_t ambient = mt_deadline_get();
+
+    if (deadline == 0 || (ambient != 0 && ambient < deadline))
+        deadline = ambient;
+    if (deadline == 0)
         return INT64_MAX;
-    return call->req->deadline_ms - mt_time_monotonic_ms();
+    return deadline - mt_time_monotonic_ms();
 }
 
 /* True for libcurl failures that another attempt may not repeat. */

@@ -18,6 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+int64_t ddb_deadline_after(int64_t budget_ms)
+{
+    int64_t deadline = mt_time_monotonic_ms() + budget_ms;
+    int64_t thread = mt_deadline_get();
+    return thread != 0 && thread < deadline ? thread : deadline;
+}
+
 uint32_t ddb_fnv1a32(struct mt_str s)
 {
     uint32_t h = 2166136261u;

@@ -279,7 +279,7 @@ static enum mt_status pool_init(struct pool *pl, struct ddb_store *s, int64_t fr
     pl->from_ms = from_ms;
     pl->to_ms = to_ms;
     pl->first_day = first_day;
-    pl->deadline_ms = mt_time_monotonic_ms() + s->query_timeout_ms;
+    pl->deadline_ms = ddb_deadline_after(s->query_timeout_ms);
     pl->partitions = (size_t)(last_day - first_day + 1) * DDB_SHARDS;
     pthread_mutex_init(&pl->lock, NULL);
     pthread_cond_init(&pl->work, NULL);

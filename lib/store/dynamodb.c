@@ -213,7 +213,7 @@ static bool send_batch(struct ddb_store *s, struct write_queue *q, int64_t deadl
 static void write_all(struct ddb_store *s, struct write_queue *q, bool *done,
                       struct write_result *res)
 {
-    int64_t deadline_ms = mt_time_monotonic_ms() + s->write_timeout_ms;
+    int64_t deadline_ms = ddb_deadline_after(s->write_timeout_ms);
     int round = 0;
 
     memset(res, 0, sizeof(*res));
@@ -454,7 +454,7 @@ static enum mt_status ddb_put_rows(struct mt_store *store, const struct mt_row *
         goto out;
     }
 
-    skip_stored(s, &q, mt_time_monotonic_ms() + s->write_timeout_ms, stored);
+    skip_stored(s, &q, ddb_deadline_after(s->write_timeout_ms), stored);
     size_t to_write = q.tail;
     write_all(s, &q, done, &res);
     for (size_t i = 0; i < count; i++)
@@ -514,7 +514,7 @@ static int listed_cmp(const void *a, const void *b)
 /* Appends every quarantine item (a Scan filtered on the pk prefix) to *all. */
 static enum mt_status scan_quarantine(struct ddb_store *s, json_t *all, struct mt_err *err)
 {
-    int64_t deadline_ms = mt_time_monotonic_ms() + s->query_timeout_ms;
+    int64_t deadline_ms = ddb_deadline_after(s->query_timeout_ms);
     json_t *values = json_pack("{s:{s:s}}", ":q", "S", "quarantine#");
     json_t *start = NULL;
     enum mt_status st = values ? MT_OK : MT_ERR_NOMEM;

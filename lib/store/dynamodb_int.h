@@ -37,6 +37,13 @@
 /* ISO time, '#', row key and NUL. */
 #define DDB_SK_MAX (MT_TIME_ISO_LEN + 1 + MT_ROW_KEY_LEN + 1)
 
+/*
+ * now + budget_ms on mt_time_monotonic_ms, or the calling thread's deadline
+ * (mt_deadline_get) when that comes first, so a Lambda invocation's deadline
+ * also bounds the store's own retry loops and its query threads.
+ */
+int64_t ddb_deadline_after(int64_t budget_ms);
+
 /* FNV-1a, 32 bits, of s. */
 uint32_t ddb_fnv1a32(struct mt_str s);
 

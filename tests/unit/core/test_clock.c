@@ -3,7 +3,9 @@
 #include "harness.h"
 
 #include "mt/clock.h"
+#include "mt/env.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static int64_t parse_ok(const char *text)
@@ -113,7 +115,42 @@ static void test_core_iso_week_parse_and_start(void **state)
     }
 }
 
+static void *read_deadline(void *arg)
+{
+    *(int64_t *)arg = mt_deadline_get();
+    return NULL;
+}
+
+static void test_core_deadline_is_per_thread(void **state)
+{
+    (void)state;
+    pthread_t other;
+    int64_t seen = -1;
+
+    assert_int_equal(mt_deadline_get(), 0);
+    mt_deadline_set(12345);
+    assert_int_equal(mt_deadline_get(), 12345);
+    assert_int_equal(pthread_create(&other, NULL, read_deadline, &seen), 0);
+    pthread_join(other, NULL);
+    assert_int_equal(seen, 0);
+    mt_deadline_set(0);
+    assert_int_equal(mt_deadline_get(), 0);
+}
+
+static void test_core_env_set_and_unset(void **state)
+{
+    (void)state;
+    assert_int_equal(mt_env_set("MT_TEST_ENV_SET", "Root=1-abc"), MT_OK);
+    assert_string_equal(mt_env_get("MT_TEST_ENV_SET"), "Root=1-abc");
+    assert_int_equal(mt_env_set("MT_TEST_ENV_SET", NULL), MT_OK);
+    assert_null(mt_env_get("MT_TEST_ENV_SET"));
+    assert_int_equal(mt_env_set("A=B", "x"), MT_ERR_INVALID);
+    assert_int_equal(mt_env_set("", "x"), MT_ERR_INVALID);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_core_deadline_is_per_thread),
+    cmocka_unit_test(test_core_env_set_and_unset),
     cmocka_unit_test(test_core_time_parse_ses_timestamp),
     cmocka_unit_test(test_core_time_parse_offsets),
     cmocka_unit_test(test_core_time_parse_rejects_bad_input),

@@ -315,6 +315,43 @@ static void test_http_deadline_stops_slow_server(void **state)
     mt_http_response_cleanup(&resp);
 }
 
+static void test_http_thread_deadline_bounds_request_without_one(void **state)
+{
+    (void)state;
+    struct mt_http_request req = {.url = url("/slow")};
+    struct mt_http_response resp;
+    struct mt_err err = {0};
+
+    /* The request names no deadline; the thread's (as a Lambda invocation sets it) applies. */
+    script("delay_ms=3000 repeat=5");
+    int64_t start = mt_time_monotonic_ms();
+    mt_deadline_set(start + 300);
+    enum mt_status st = run(&s_fast, &req, &resp, &err);
+    mt_deadline_set(0);
+    assert_int_equal(st, MT_ERR_TIMEOUT);
+    assert_true(mt_time_monotonic_ms() - start < 2000);
+    assert_non_null(strstr(err.detail, "deadline reached"));
+    mt_http_response_cleanup(&resp);
+}
+
+static void test_http_earlier_of_request_and_thread_deadline_wins(void **state)
+{
+    (void)state;
+    struct mt_http_request req = {.url = url("/slow")};
+    struct mt_http_response resp;
+    struct mt_err err = {0};
+
+    script("delay_ms=3000 repeat=5");
+    int64_t start = mt_time_monotonic_ms();
+    mt_deadline_set(start + 60000);
+    req.deadline_ms = start + 300;
+    enum mt_status st = run(&s_fast, &req, &resp, &err);
+    mt_deadline_set(0);
+    assert_int_equal(st, MT_ERR_TIMEOUT);
+    assert_true(mt_time_monotonic_ms() - start < 2000);
+    mt_http_response_cleanup(&resp);
+}
+
 static void test_http_deadline_bounds_backoff(void **state)
 {
     (void)state;
@@ -797,6 +834,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_http_prepare_failure_stops_request, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_deadline_stops_slow_server, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_deadline_bounds_backoff, plain_up, down),
+    cmocka_unit_test_setup_teardown(test_http_thread_deadline_bounds_request_without_one,
+                                    plain_up, down),
+    cmocka_unit_test_setup_teardown(test_http_earlier_of_request_and_thread_deadline_wins,
+                                    plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_attempt_timeout_is_retried, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_attempt_timeouts_exhausted, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_reset_and_truncation_are_retried, plain_up, down),
