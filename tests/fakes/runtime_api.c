@@ -4,7 +4,8 @@
  * 127.0.0.1, for tests of the runtime client and of the bootstrap program.
  *
  *   mt_runtime_api --events FILE --out FILE [--deadline-ms N] [--on-empty 500|hold]
- *                  [--fault WHAT:N:ACTION]... [--port-file FILE] [--watch-stdin]
+ *                  [--fault WHAT:N:ACTION]... [--pause-before N]... [--port-file FILE]
+ *                  [--watch-stdin]
  *
  * Each non-empty line of the events file is one invocation, handed out by
  * GET /runtime/invocation/next in order with the headers Lambda sends
@@ -25,6 +26,11 @@
  *   post:N:CODE     answer the Nth POST with status CODE (400, 413, 500, ...)
  * Unknown or already answered request ids get 400, bodies over 6 MB 413,
  * other paths 404.
+ *
+ * --pause-before N holds the GET that would hand out invocation N: it
+ * records {"kind":"paused", "body":"N"} and answers only once the file
+ * OUT.release-N exists, so a test can change the world between two
+ * invocations (say, take DynamoDB down) at an exact point of the run.
  *
  * It prints its port on stdout (and into --port-file), then serves until it
  * ends as above, gets SIGTERM or SIGINT, or, with --watch-stdin, its stdin
@@ -72,6 +78,8 @@ struct settings {
     bool watch_stdin;
     struct fault faults[MAX_FAULTS];
     size_t fault_count;
+    long pauses[MAX_FAULTS]; /* invocation numbers to pause before, from 1 */
+    size_t pause_count;
 };
 
 struct state {
@@ -149,6 +157,8 @@ static bool parse_args(int argc, char **argv)
             s_cfg.deadline_ms = strtol(v, NULL, 10);
         else if (strcmp(a, "--on-empty") == 0 && (strcmp(v, "500") == 0 || strcmp(v, "hold") == 0))
             s_cfg.hold_when_empty = strcmp(v, "hold") == 0;
+        else if (strcmp(a, "--pause-before") == 0 && s_cfg.pause_count < MAX_FAULTS)
+            s_cfg.pauses[s_cfg.pause_count++] = strtol(v, NULL, 10);
         else if (strcmp(a, "--fault") == 0 && s_cfg.fault_count < MAX_FAULTS &&
                  parse_fault(v, &s_cfg.faults[s_cfg.fault_count]))
             s_cfg.fault_count++;
@@ -246,6 +256,33 @@ static enum MHD_Result hold(void)
     return MHD_NO;
 }
 
+/*
+ * Holds the caller until OUT.release-N exists when invocation n is one to
+ * pause before (see --pause-before); gives up after a minute.
+ */
+static void pause_before(struct MHD_Connection *c, size_t n)
+{
+    char release[4096];
+    bool wanted = false;
+
+    for (size_t i = 0; i < s_cfg.pause_count; i++)
+        wanted = wanted || s_cfg.pauses[i] == (long)n;
+    if (!wanted)
+        return;
+    struct mt_buf number;
+    mt_buf_init(&number, 0);
+    mt_buf_appendf(&number, "%zu", n);
+    snprintf(release, sizeof(release), "%s.release-%zu", s_cfg.out_path, n);
+    pthread_mutex_lock(&s_state.lock);
+    record(c, "paused", NULL, 0, &number);
+    pthread_mutex_unlock(&s_state.lock);
+    mt_buf_cleanup(&number);
+    for (int i = 0; i < 3000 && !s_stopping && access(release, F_OK) != 0; i++) {
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* GET /runtime/invocation/next. */
 static enum MHD_Result on_next(struct MHD_Connection *c)
 {
@@ -271,6 +308,9 @@ static enum MHD_Result on_next(struct MHD_Connection *c)
     }
 
     size_t i = s_state.next_event++;
+    pthread_mutex_unlock(&s_state.lock);
+    pause_before(c, i + 1);
+    pthread_mutex_lock(&s_state.lock);
     snprintf(id, sizeof(id), "8f5c2a1e-0000-4000-8000-%012zu", i + 1);
     snprintf(deadline, sizeof(deadline), "%lld",
              (long long)(mt_time_now_ms() + s_cfg.deadline_ms));

@@ -17,7 +17,10 @@
 //   always     every BatchWriteItem is throttled (1 or 0)
 //   fail_after every BatchWriteItem after the first fail_after is throttled
 //   seed       seed of the deterministic random choices
-// Counters of what was injected are served at GET /stats on the proxy.
+// Counters of what was injected are served at GET /stats on the proxy, and
+// POST /faults with a JSON object (e.g. {"always":1}) changes the rates while
+// it runs, so a test can take DynamoDB "down" and bring it back at an exact
+// point.
 
 import { createRequire } from 'node:module';
 import http from 'node:http';
@@ -120,6 +123,11 @@ function faultProxy(target, f) {
             const body = Buffer.concat(chunks);
             if (req.method === 'GET' && req.url === '/stats') {
                 res.end(JSON.stringify(stats));
+                return;
+            }
+            if (req.method === 'POST' && req.url === '/faults') {
+                Object.assign(f, JSON.parse(body.toString() || '{}'));
+                res.end(JSON.stringify(f));
                 return;
             }
             stats.requests++;
