@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Writes N realistic SES event-publishing records as NDJSON on stdout, for
- * the benchmarks.  The mix follows a typical sending week: per message a
- * Send, a Delivery per recipient, and some bounces, delays, opens, clicks
- * and complaints; subjects with commas, quotes, accents and an emoji; full
- * mail headers as SES publishes them (about 2 KB a record).  The same seed
- * gives the same bytes.
+ * Writes N SES event-publishing records as NDJSON on stdout, for the
+ * benchmarks: each record in the exact shape and size SES publishes (full
+ * mail headers, tags, subjects with commas, quotes, accents and an emoji;
+ * about 1.3 KB), its type drawn at random from a weighted list of all the
+ * kinds of event.  Types are drawn independently, so the records exercise
+ * the parser and the store like real traffic but do not add up to a
+ * plausible week (a report of them shows rates far from real ones).  The
+ * same seed gives the same bytes.
  *
  *   gen_events N [SEED] [START_ISO]
  */

@@ -61,6 +61,7 @@ int cli_print_help(const char *text);
 struct cli_store_options {
     const char *db;    /* --db */
     const char *store; /* --store */
+    bool must_exist;   /* the command only reads: a missing database is an error */
 };
 
 /* Checks the store options once parsed; CLI_EXIT_USAGE (reported) or CLI_EXIT_OK. */

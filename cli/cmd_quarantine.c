@@ -90,7 +90,7 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct cli_store_options store_opts = {0};
+    struct cli_store_options store_opts = {.must_exist = true};
     struct listing l = {0};
     char *end;
     int c;
@@ -113,6 +113,8 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+    if (l.json && l.show_id != 0)
+        return cli_usage_error(cli, "give --json or --show, not both");
 
     if (cli_check_store_options(cli, &store_opts) != CLI_EXIT_OK)
         return CLI_EXIT_USAGE;

@@ -7,13 +7,15 @@
 #include "mt/report.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char s_help[] =
-    "usage: mailtrack report [--week YYYY-Www | --last-week | --from TIME --to TIME]\n"
-    "                        [--out FILE|DIR|-|s3://BUCKET/PREFIX/] [--db PATH | --store URI]\n"
+    "usage: mailtrack report [--week YYYY-Www | --last-week [--now TIME] | --from TIME --to TIME]\n"
+    "                        [--out FILE|DIR|-|s3://BUCKET/PREFIX/] [--print-summary]\n"
+    "                        [--db PATH | --store URI]\n"
     "\n"
     "Writes the events of a window as CSV (RFC 4180, UTF-8, CRLF), one row per\n"
     "event and recipient, ordered by event time, message id and recipient.  A week\n"
@@ -123,22 +125,40 @@ static void print_results(const struct report_args *a, struct mt_report_run *run
     mt_buf_init(&text, 0);
     bool for_person = a->print_summary || isatty(STDOUT_FILENO);
 
-    if (!out->is_stdout) {
+    if (!out->single_stream) {
         printf("%s\n", csv_path);
         size_t n = strlen(csv_path);
         if (n > 4 && strcmp(csv_path + n - 4, ".csv") == 0)
             printf("%.*s.summary.json\n", (int)(n - 4), csv_path);
     }
-    if (for_person || (out->is_stdout && isatty(STDERR_FILENO))) {
+    if (for_person || (out->single_stream && isatty(STDERR_FILENO))) {
         mt_report_summary_text(run, &text);
-        fputs(text.data ? text.data : "", out->is_stdout ? stderr : stdout);
+        fputs(text.data ? text.data : "", out->single_stream ? stderr : stdout);
     }
     mt_buf_cleanup(&text);
 }
 
+/* On SIGINT or SIGTERM: remove the half-written temporary file, then die of the signal. */
+static void on_stop_signal(int sig)
+{
+    mt_output_remove_temporary();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void remove_temporary_on_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
-    struct report_args a = {.out = "."};
+    struct report_args a = {.out = ".", .store.must_exist = true};
     struct mt_report_run run = {0};
     struct mt_err err = {0};
 
@@ -162,6 +182,7 @@ int cmd_report(struct cli *cli, int argc, char **argv)
 
     struct mt_buf location;
     mt_buf_init(&location, 0);
+    remove_temporary_on_signals();
     if (mt_report_generate(&run, out, &location, &err) == MT_OK) {
         print_results(&a, &run, out, location.data ? location.data : "");
         code = cli_finish_stdout(cli, CLI_EXIT_OK);

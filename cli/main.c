@@ -84,8 +84,8 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
     va_start(ap, fmt);
     vmessage(cli, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "Try 'mailtrack %s --help' for more information.\n",
-            cli->command ? cli->command : "");
+    fprintf(stderr, "Try 'mailtrack%s%s --help' for more information.\n",
+            cli->command ? " " : "", cli->command ? cli->command : "");
     return CLI_EXIT_USAGE;
 }
 
@@ -154,7 +154,7 @@ struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_op
         uri = path.data;
     }
 
-    struct mt_store_options options = {0};
+    struct mt_store_options options = {.must_exist = opts->must_exist};
     const char *retention = mt_env_get("MAILTRACK_RETENTION_DAYS");
     if (retention != NULL)
         options.retention_days = atoi_checked(retention);

@@ -86,24 +86,40 @@ struct mt_output {
     enum mt_status (*open)(struct mt_output *out, const char *name, const char *content_type,
                            struct mt_output_object **obj, struct mt_err *err);
     void (*close)(struct mt_output *out);
-    bool is_stdout;  /* everything goes to standard output */
+    /*
+     * The CSV goes to a stream (standard output, a device, a pipe) that is
+     * written in place; no companion file is written.
+     */
+    bool single_stream;
 };
 
 /*
- * Opens a target: "s3://bucket/prefix/" writes each file as an object
- * <prefix><name> (SSE-S3, or SSE-KMS under S3_SSE_KMS_KEY_ID; credentials,
- * region and endpoint as aws.h finds them); "-" is standard output; an
- * existing folder, or a path
- * ending in '/', is a folder that receives files under their default names;
- * anything else is a file name for the CSV, with companion files beside it
- * ("out.csv" gets "out.summary.json").  Files are written to a
- * temporary name and renamed when committed, so a reader never sees half a
- * report and a re-run replaces the old one whole.
+ * Opens a target:
+ *   - "s3://bucket/prefix/" writes each file as an object <prefix><name>
+ *     (SSE-S3, or SSE-KMS under S3_SSE_KMS_KEY_ID; credentials, region and
+ *     endpoint as aws.h finds them);
+ *   - "-" is standard output, and an existing device, pipe or socket is
+ *     written in place; either receives the CSV alone;
+ *   - an existing folder, or a path ending in '/', receives files under
+ *     their default names;
+ *   - anything else is a file name for the CSV, with companion files beside
+ *     it ("out.csv" gets "out.summary.json"); a symbolic link is followed, so
+ *     the file it points to is replaced and the link stays.
+ * Files are written to a temporary name and renamed when committed, so a
+ * reader never sees half a report and a re-run replaces the old one whole.
  */
 enum mt_status mt_output_open(const char *target, struct mt_output **out, struct mt_err *err);
 
 /* Closes an output.  NULL does nothing. */
 void mt_output_close(struct mt_output *out);
+
+/*
+ * Removes the temporary file of a local output being written, if any.  Safe
+ * to call from a signal handler (it only calls unlink), so a report stopped
+ * by SIGINT or SIGTERM leaves nothing behind.  A process killed outright
+ * (SIGKILL) leaves its "NAME.tmp.XXXXXX" file, which is safe to delete.
+ */
+void mt_output_remove_temporary(void);
 
 /* Calls fn for each row of the window, in order, and counts them into summary. */
 struct mt_report_run {

@@ -19,6 +19,7 @@
 #include "mt/event.h"
 #include "mt/status.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,9 @@ struct mt_store {
 /* Options for opening a store; zero means the default. */
 struct mt_store_options {
     int busy_timeout_ms; /* SQLite: how long to wait for another writer (default 30000) */
+
+    /* SQLite: fail with MT_ERR_NOT_FOUND instead of creating a missing file. */
+    bool must_exist;
 
     /* DynamoDB: items expire (TTL) this many days after the event (default 400). */
     int retention_days;

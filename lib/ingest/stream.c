@@ -14,45 +14,63 @@
 #include "ingest_int.h"
 
 #include <errno.h>
-#include <jansson.h>
+#include "mt/json.h"
+
 #include <string.h>
 
 /* Longest line or document read: the parser's own limit, plus one byte. */
 #define MAX_LINE (16u * 1024 * 1024)
 
-enum mode { MODE_UNKNOWN, MODE_LINES, MODE_BUFFER };
+/*
+ * MODE_SKIP: the stream is one document over MAX_LINE; it has been rejected
+ * once and the rest is read and dropped.
+ */
+enum mode { MODE_UNKNOWN, MODE_LINES, MODE_BUFFER, MODE_SKIP };
 
 struct stream {
     struct mt_ingest *ing;
     FILE *in;
+    char chunk[65536];      /* bytes read from in and not yet taken */
+    size_t chunk_pos, chunk_len;
     const char *source;
     long line;              /* number of the line last read */
     long first_line;        /* where the buffered document starts */
     struct mt_buf text;     /* the line last read */
     struct mt_buf whole;    /* the buffered document */
     bool too_long;          /* the line last read was cut at MAX_LINE */
+    struct mt_json_doc probe; /* to tell whether a line is a document by itself */
     enum mode mode;
 };
 
 /*
  * Reads one line into s->text, without its line end.  false at the end of
- * the stream.  A line longer than MAX_LINE is cut and s->too_long set; the
- * rest of it is skipped.
+ * the stream.  Lines are split at LF only, so a NUL or any other byte is
+ * kept as data (the parser then names it).  A line longer than MAX_LINE is
+ * cut and s->too_long set; the rest of it is skipped.
  */
 static bool read_line(struct stream *s)
 {
-    char chunk[8192];
     bool any = false;
 
     mt_buf_reset(&s->text);
     s->too_long = false;
-    while (fgets(chunk, sizeof(chunk), s->in) != NULL) {
-        size_t n = strlen(chunk);
+    for (;;) {
+        if (s->chunk_pos == s->chunk_len) {
+            s->chunk_len = fread(s->chunk, 1, sizeof(s->chunk), s->in);
+            s->chunk_pos = 0;
+            if (s->chunk_len == 0)
+                break;
+        }
+        const char *start = s->chunk + s->chunk_pos;
+        size_t avail = s->chunk_len - s->chunk_pos;
+        const char *nl = memchr(start, '\n', avail);
+        size_t n = nl != NULL ? (size_t)(nl - start) : avail;
+
         any = true;
-        bool end = n > 0 && chunk[n - 1] == '\n';
-        if (!s->too_long && mt_buf_append(&s->text, chunk, end ? n - 1 : n) != MT_OK)
+        if (!s->too_long && mt_buf_append(&s->text, start, n) != MT_OK)
             s->too_long = true;
-        if (end)
+        s->chunk_pos += n + (nl != NULL);
+        if (nl != NULL)
             break;
     }
     if (any)
@@ -72,40 +90,50 @@ static bool whole_document_not_json(const struct mt_event_result *r)
            r->rejects[0].code == MT_ERR_NOT_JSON && r->row_count == 0;
 }
 
+/* Rejects a document this reader refuses before parsing (one too large). */
+static enum mt_status reject_unparsed(struct stream *s, long line, const char *reason,
+                                      struct mt_str raw, struct mt_err *err)
+{
+    struct mt_reject r = {.record = -1, .code = MT_ERR_TOO_LARGE, .reason = reason, .raw = raw};
+    s->ing->last = (struct mt_event_result){.rejects = &r, .reject_count = 1};
+    enum mt_status st = ingest_take_result(s->ing, s->source, line, err);
+    s->ing->last = (struct mt_event_result){0};
+    return st;
+}
+
 static enum mt_status ingest_line(struct stream *s, struct mt_str text, long line,
                                   struct mt_err *err)
 {
     s->ing->stats.documents++;
-    if (s->too_long) {
-        struct mt_reject r = {.record = -1, .code = MT_ERR_TOO_LARGE,
-                              .reason = "line is longer than 16 MiB; its first 16 MiB are kept",
-                              .raw = mt_buf_str(&s->text)};
-        s->ing->last = (struct mt_event_result){.rejects = &r, .reject_count = 1};
-        enum mt_status st = ingest_take_result(s->ing, s->source, line, err);
-        s->ing->last = (struct mt_event_result){0};
-        return st;
-    }
+    if (s->too_long)
+        return reject_unparsed(s, line, "line is longer than 16 MiB; its first 16 MiB are kept",
+                               mt_buf_str(&s->text), err);
     enum mt_status st = ingest_parse_document(s->ing, mt_str_trim(text));
     if (st != MT_OK)
         return mt_err_set(err, st, "%s:%ld: %s", s->source, line, mt_status_str(st));
     return ingest_take_result(s->ing, s->source, line, err);
 }
 
+/* True when text is one JSON value (an object, when object is true). */
+static bool is_document(struct stream *s, struct mt_str text, bool object)
+{
+    uint32_t root;
+    mt_json_doc_reset(&s->probe);
+    if (mt_json_parse(&s->probe, text, &root, NULL) != MT_OK)
+        return false;
+    return !object || mt_json_type_of(&s->probe, root) == MT_JSON_OBJECT;
+}
+
 /* True when some line of text is a JSON object by itself. */
-static bool any_line_is_object(struct mt_str text)
+static bool any_line_is_object(struct stream *s, struct mt_str text)
 {
     size_t pos = 0;
     while (pos < text.len) {
         const char *nl = memchr(text.ptr + pos, '\n', text.len - pos);
         size_t end = nl ? (size_t)(nl - text.ptr) : text.len;
         struct mt_str line = mt_str_trim((struct mt_str){text.ptr + pos, end - pos});
-        if (line.len > 1 && line.ptr[0] == '{') {
-            json_t *v = json_loadb(line.ptr, line.len, 0, NULL);
-            bool object = json_is_object(v);
-            json_decref(v);
-            if (object)
-                return true;
-        }
+        if (line.len > 1 && line.ptr[0] == '{' && is_document(s, line, true))
+            return true;
         pos = end + 1;
     }
     return false;
@@ -142,7 +170,7 @@ static enum mt_status finish_buffer(struct stream *s, struct mt_err *err)
     enum mt_status st = ingest_parse_document(s->ing, text);
     if (st != MT_OK)
         return mt_err_set(err, st, "%s: %s", s->source, mt_status_str(st));
-    if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(text))
+    if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(s, text))
         return ingest_take_result(s->ing, s->source, 0, err);
 
     s->ing->stats.documents--;
@@ -158,8 +186,24 @@ static enum mt_status buffer_line(struct stream *s, struct mt_err *err)
         mt_buf_append_byte(&s->whole, '\n') == MT_OK)
         return MT_OK;
 
-    /* Too large for one document: take what was buffered as lines. */
-    enum mt_status st = replay_lines(s, err);
+    /*
+     * Too large for one document.  When some buffered line is a document on
+     * its own, this is NDJSON whose first line was broken: take the buffered
+     * text as lines.  Otherwise it is one document over the limit: reject it
+     * once, keeping its first 16 MiB, and drop the rest of the stream.
+     */
+    enum mt_status st;
+    if (!any_line_is_object(s, mt_buf_str(&s->whole))) {
+        s->ing->stats.documents++;
+        s->mode = MODE_SKIP;
+        st = reject_unparsed(s, s->first_line,
+                             "document is larger than 16 MiB; its first 16 MiB are kept (NDJSON, "
+                             "one document a line, has no limit on the whole file)",
+                             mt_buf_str(&s->whole), err);
+        mt_buf_reset(&s->whole);
+        return st;
+    }
+    st = replay_lines(s, err);
     s->mode = MODE_LINES;
     if (st == MT_OK)
         st = ingest_line(s, mt_buf_str(&s->text), s->line, err);
@@ -173,9 +217,12 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
     enum mt_status st = MT_OK;
 
     mt_buf_init(&s.text, MAX_LINE);
+    mt_json_doc_init(&s.probe);
     mt_buf_init(&s.whole, MAX_LINE);
     while (st == MT_OK && read_line(&s)) {
         struct mt_str text = mt_buf_str(&s.text);
+        if (s.mode == MODE_SKIP)
+            continue;
         if (s.mode == MODE_BUFFER) {
             st = buffer_line(&s, err);
             continue;
@@ -183,9 +230,7 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
         if (is_blank(text))
             continue;
         if (s.mode == MODE_UNKNOWN && !s.too_long) {
-            json_t *v = json_loadb(text.ptr, text.len, 0, NULL);
-            s.mode = v != NULL ? MODE_LINES : MODE_BUFFER;
-            json_decref(v);
+            s.mode = is_document(&s, text, false) ? MODE_LINES : MODE_BUFFER;
             if (s.mode == MODE_BUFFER) {
                 st = buffer_line(&s, err);
                 continue;
@@ -202,6 +247,7 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
     if (st == MT_OK)
         st = mt_ingest_flush(ing, err);
 
+    mt_json_doc_cleanup(&s.probe);
     mt_buf_cleanup(&s.text);
     mt_buf_cleanup(&s.whole);
     return st;

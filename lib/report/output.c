@@ -10,6 +10,7 @@
 #include "report_int.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,39 @@
 struct local_output {
     struct mt_output base;
     char *folder;    /* for a folder target */
-    char *file;      /* for a single-file target: the CSV's path */
+    char *file;      /* for a single-file target: the CSV's name as given */
+    char *real_file; /* where the CSV is written: file, with a symbolic link followed */
+    char *stream;    /* a device, pipe or socket written in place; NULL with stdout */
 };
+
+struct stream_object {
+    struct mt_output_object base;
+    FILE *f;
+    bool owned; /* opened here, so closed here */
+};
+
+/*
+ * The temporary file being written, for mt_output_remove_temporary.  One
+ * local file is written at a time (the CSV, then the summary); the handler
+ * reads the path only while s_temporary_set is 1.
+ */
+static char s_temporary[4096];
+static volatile sig_atomic_t s_temporary_set;
+
+void mt_output_remove_temporary(void)
+{
+    if (s_temporary_set)
+        unlink(s_temporary);
+}
+
+static void remember_temporary(const char *path)
+{
+    s_temporary_set = 0;
+    if (strlen(path) < sizeof(s_temporary)) {
+        memcpy(s_temporary, path, strlen(path) + 1);
+        s_temporary_set = 1;
+    }
+}
 
 struct file_object {
     struct mt_output_object base;
@@ -28,27 +60,68 @@ struct file_object {
     char *tmp_path;
 };
 
-static enum mt_status stdout_write(struct mt_output_object *obj, const char *data, size_t len)
+static enum mt_status stream_write(struct mt_output_object *obj, const char *data, size_t len)
 {
-    (void)obj;
-    return fwrite(data, 1, len, stdout) == len ? MT_OK : MT_ERR_IO;
+    struct stream_object *so = (struct stream_object *)obj;
+    return fwrite(data, 1, len, so->f) == len ? MT_OK : MT_ERR_IO;
 }
 
-static enum mt_status stdout_commit(struct mt_output_object *obj, struct mt_err *err)
+static void stream_free(struct stream_object *so)
 {
+    free(so->base.location);
+    free(so);
+}
+
+static enum mt_status stream_commit(struct mt_output_object *obj, struct mt_err *err)
+{
+    struct stream_object *so = (struct stream_object *)obj;
     enum mt_status st = MT_OK;
-    if (fflush(stdout) != 0 || ferror(stdout))
-        st = mt_err_set(err, MT_ERR_IO, "cannot write to standard output: %s", strerror(errno));
-    free(obj->location);
-    free(obj);
+    bool ok = fflush(so->f) == 0 && !ferror(so->f);
+    int e = errno;
+
+    if (so->owned && fclose(so->f) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok && so->owned)
+        st = mt_err_set(err, MT_ERR_IO, "cannot write '%s': %s", so->base.location, strerror(e));
+    else if (!ok)
+        st = mt_err_set(err, MT_ERR_IO, "cannot write to standard output: %s", strerror(e));
+    stream_free(so);
     return st;
 }
 
-static void stdout_abort(struct mt_output_object *obj)
+static void stream_abort(struct mt_output_object *obj)
 {
-    fflush(stdout);
-    free(obj->location);
-    free(obj);
+    struct stream_object *so = (struct stream_object *)obj;
+    fflush(so->f);
+    if (so->owned)
+        fclose(so->f);
+    stream_free(so);
+}
+
+/* Opens standard output (path NULL) or a device, pipe or socket for writing in place. */
+static enum mt_status open_stream(const char *path, struct mt_output_object **out,
+                                  struct mt_err *err)
+{
+    struct stream_object *so = calloc(1, sizeof(*so));
+    if (so == NULL || (so->base.location = strdup(path ? path : "-")) == NULL) {
+        free(so);
+        return mt_err_set(err, MT_ERR_NOMEM, "out of memory");
+    }
+    so->f = path ? fopen(path, "wb") : stdout;
+    so->owned = path != NULL;
+    if (so->f == NULL) {
+        enum mt_status st = mt_err_set(err, MT_ERR_IO, "cannot open '%s': %s", path,
+                                       strerror(errno));
+        stream_free(so);
+        return st;
+    }
+    so->base.write = stream_write;
+    so->base.commit = stream_commit;
+    so->base.abort = stream_abort;
+    *out = &so->base;
+    return MT_OK;
 }
 
 static enum mt_status file_write(struct mt_output_object *obj, const char *data, size_t len)
@@ -59,6 +132,7 @@ static enum mt_status file_write(struct mt_output_object *obj, const char *data,
 
 static void file_free(struct file_object *fo)
 {
+    s_temporary_set = 0;
     free(fo->tmp_path);
     free(fo->base.location);
     free(fo);
@@ -120,6 +194,7 @@ static enum mt_status open_file(const char *path, struct mt_output_object **out,
         file_free(fo);
         return st;
     }
+    remember_temporary(fo->tmp_path);
     fchmod(fd, 0644);
     fo->base.write = file_write;
     fo->base.commit = file_commit;
@@ -142,22 +217,12 @@ static enum mt_status local_open(struct mt_output *out, const char *name,
     char path[4096];
     (void)content_type;
 
-    if (out->is_stdout) {
-        struct mt_output_object *o = calloc(1, sizeof(*o));
-        if (o == NULL || (o->location = strdup("-")) == NULL) {
-            free(o);
-            return mt_err_set(err, MT_ERR_NOMEM, "out of memory");
-        }
-        o->write = stdout_write;
-        o->commit = stdout_commit;
-        o->abort = stdout_abort;
-        *obj = o;
-        return MT_OK;
-    }
+    if (out->single_stream)
+        return open_stream(lo->stream, obj, err);
     if (lo->folder != NULL) {
         snprintf(path, sizeof(path), "%s/%s", lo->folder, name);
     } else if (ends_with(name, ".csv")) {
-        snprintf(path, sizeof(path), "%s", lo->file);
+        snprintf(path, sizeof(path), "%s", lo->real_file);
     } else {
         /* A companion file (the summary) goes beside the CSV: out.csv -> out.summary.json. */
         size_t base = strlen(lo->file) - (ends_with(lo->file, ".csv") ? 4 : 0);
@@ -172,7 +237,35 @@ static void local_close(struct mt_output *out)
     struct local_output *lo = (struct local_output *)out;
     free(lo->folder);
     free(lo->file);
+    free(lo->real_file);
+    free(lo->stream);
     free(lo);
+}
+
+/*
+ * Sets up a file target.  A device, pipe or socket is written in place (a
+ * rename would replace it); a symbolic link is followed so that the file it
+ * points to is replaced, not the link.
+ */
+static enum mt_status open_file_target(struct local_output *lo, const char *target,
+                                       struct mt_err *err)
+{
+    struct stat sb, lsb;
+    bool exists = stat(target, &sb) == 0;
+
+    if (exists && !S_ISREG(sb.st_mode)) {
+        lo->base.single_stream = true;
+        lo->stream = strdup(target);
+        return lo->stream ? MT_OK : mt_err_set(err, MT_ERR_NOMEM, "out of memory");
+    }
+    if (!exists && lstat(target, &lsb) == 0 && S_ISLNK(lsb.st_mode))
+        return mt_err_set(err, MT_ERR_IO, "'%s' is a symbolic link to a missing file", target);
+
+    lo->file = strdup(target);
+    lo->real_file = exists ? realpath(target, NULL) : strdup(target);
+    if (lo->file == NULL || lo->real_file == NULL)
+        return mt_err_set(err, MT_ERR_IO, "cannot resolve '%s': %s", target, strerror(errno));
+    return MT_OK;
 }
 
 enum mt_status mt_output_open(const char *target, struct mt_output **out, struct mt_err *err)
@@ -191,7 +284,7 @@ enum mt_status mt_output_open(const char *target, struct mt_output **out, struct
     lo->base.close = local_close;
 
     if (strcmp(target, "-") == 0) {
-        lo->base.is_stdout = true;
+        lo->base.single_stream = true;
     } else if (ends_with(target, "/") || (stat(target, &sb) == 0 && S_ISDIR(sb.st_mode))) {
         lo->folder = strdup(target);
         for (size_t n = lo->folder ? strlen(lo->folder) : 0; n > 1 && lo->folder[n - 1] == '/';)
@@ -203,9 +296,13 @@ enum mt_status mt_output_open(const char *target, struct mt_output **out, struct
             return st;
         }
     } else {
-        lo->file = strdup(target);
+        enum mt_status st = open_file_target(lo, target, err);
+        if (st != MT_OK) {
+            local_close(&lo->base);
+            return st;
+        }
     }
-    if (!lo->base.is_stdout && lo->folder == NULL && lo->file == NULL) {
+    if (!lo->base.single_stream && lo->folder == NULL && lo->file == NULL) {
         local_close(&lo->base);
         return mt_err_set(err, MT_ERR_NOMEM, "out of memory");
     }

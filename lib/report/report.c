@@ -215,7 +215,7 @@ enum mt_status mt_report_generate(struct mt_report_run *run, struct mt_output *o
         return st;
     }
     st = obj->commit(obj, err);
-    if (st == MT_OK && !out->is_stdout)
+    if (st == MT_OK && !out->single_stream)
         st = write_summary(run, out, err);
     return st;
 }

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "MTRK": marks the file as mailtrack's (PRAGMA application_id). */
 #define MT_SQLITE_APP_ID 0x4d54524b
@@ -198,12 +199,20 @@ static enum mt_status prepare(struct sqlite_store *s, struct mt_err *err)
     };
     struct mt_buf prefer_row;
 
-    /* Same parameters; the event time cannot differ, since it is part of the key. */
+    /*
+     * Same parameters.  The WHERE clause names every column of the unique
+     * index, so the stored copy is found through the index, not by a scan;
+     * the columns are the same in both copies, since the key derives from
+     * them.
+     */
     mt_buf_init(&prefer_row, 0);
     mt_buf_append_cstr(&prefer_row, "UPDATE events SET pref = ?4");
     for (int c = 0; c < MT_COL_COUNT; c++)
         mt_buf_appendf(&prefer_row, ", %s = ?%d", columns[c], 5 + c);
-    mt_buf_append_cstr(&prefer_row, " WHERE row_key = ?1 AND pref > ?4");
+    mt_buf_appendf(&prefer_row,
+                   " WHERE event_time_ms = ?2 AND message_id = ?%d AND recipient = ?%d"
+                   " AND event_type = ?%d AND row_key = ?1 AND pref > ?4",
+                   5 + MT_COL_MESSAGE_ID, 5 + MT_COL_RECIPIENT, 5 + MT_COL_EVENT_TYPE);
     static const char insert_quarantine[] =
         "INSERT OR IGNORE INTO quarantine (digest, received_ms, source, line, record, reason, raw)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -467,7 +476,14 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     s->base.ops = &s_sqlite_ops;
     mt_buf_init(&s->pref, 0);
 
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (options == NULL || !options->must_exist)
+        flags |= SQLITE_OPEN_CREATE;
+    else if (access(path, F_OK) != 0) {
+        st = mt_err_set(err, MT_ERR_NOT_FOUND,
+                        "database '%s' does not exist (mailtrack ingest creates it)", path);
+        goto out;
+    }
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
         st = mt_err_set(err, MT_ERR_STORE, "cannot open database '%s': %s", path,
                         s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -188,6 +188,7 @@ case_report_last_week_and_summary() {
 }
 
 case_report_unwritable_target() {
+    run ingest "$FIXTURES/events/ep-send.json"
     run report --week 2026-W48 --out /proc/nonexistent/x.csv
     expect_status 1
     expect_err "/proc/nonexistent/x.csv"
@@ -232,6 +233,56 @@ case_stdout_closed_is_an_error() {
     "$MT" report --week 2025-W11 --out - >/dev/full 2>"$WORK/err"
     [ $? -eq 1 ] || fail "writing to a full stdout must fail"
     grep -q "standard output" "$WORK/err" || fail "$(cat "$WORK/err")"
+}
+
+case_read_commands_need_an_existing_database() {
+    run report --db "$WORK/typo.db" --week 2026-W48 --out -
+    expect_status 1
+    expect_err "database '$WORK/typo.db' does not exist"
+    [ ! -e "$WORK/typo.db" ] || fail "report created the database"
+    run quarantine --db "$WORK/typo2.db"
+    expect_status 1
+    [ ! -e "$WORK/typo2.db" ] || fail "quarantine created the database"
+    run quarantine --json --show 1
+    expect_status 2
+}
+
+case_report_targets_links_and_pipes() {
+    run ingest "$FIXTURES/events/ep-send.json"
+    expect_status 0
+    # A symbolic link: the file it points to is replaced, the link stays.
+    mkdir -p "$WORK/real"
+    echo old >"$WORK/real/week.csv"
+    ln -s "$WORK/real/week.csv" "$WORK/link.csv"
+    run report --week 2025-W11 --out "$WORK/link.csv"
+    expect_status 0
+    [ -L "$WORK/link.csv" ] || fail "the link was replaced"
+    grep -q ',Send,' "$WORK/real/week.csv" || fail "the link's target was not written"
+    [ -f "$WORK/link.summary.json" ] || fail "no summary beside the link"
+    # A pipe is written in place, alone.
+    mkfifo "$WORK/pipe"
+    cat "$WORK/pipe" >"$WORK/from-pipe" &
+    reader=$!
+    run report --week 2025-W11 --out "$WORK/pipe"
+    expect_status 0
+    wait "$reader"
+    [ -p "$WORK/pipe" ] || fail "the pipe was replaced"
+    cmp "$WORK/from-pipe" "$WORK/real/week.csv" || fail "the pipe got other bytes"
+    [ ! -e "$WORK/pipe.summary.json" ] || fail "a summary was written beside a pipe"
+    ln -s "$WORK/nowhere/x.csv" "$WORK/dangling.csv"
+    run report --week 2025-W11 --out "$WORK/dangling.csv"
+    expect_status 1
+    expect_err "symbolic link to a missing file"
+}
+
+case_nul_bytes_and_huge_documents() {
+    head -3 "$EXAMPLES/ses-records.ndjson" >"$WORK/nul.ndjson"
+    printf 'garbage\0more\n' >>"$WORK/nul.ndjson"
+    sed -n 4,5p "$EXAMPLES/ses-records.ndjson" >>"$WORK/nul.ndjson"
+    run ingest "$WORK/nul.ndjson"
+    expect_status 3
+    expect_err "documents 6, events 5,"
+    expect_err "rejected $WORK/nul.ndjson:4:"
 }
 
 "$CASE"

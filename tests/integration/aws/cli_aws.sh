@@ -105,6 +105,7 @@ case_clear_errors_without_settings() {
     run report --store dynamodb://no-such-table --week 2026-W48 --out "$WORK/"
     expect_status 1
     grep -q "ResourceNotFoundException" "$WORK/err" || fail "$(cat "$WORK/err")"
+    "$MT" -q ingest "$SRC/tests/fixtures/events/ep-send.json" 2>/dev/null
     run report --week 2026-W48 --out s3://no-such-bucket/x/
     expect_status 1
     grep -q "NoSuchBucket" "$WORK/err" || fail "$(cat "$WORK/err")"

@@ -52,14 +52,14 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Ingests text as a stream; returns the stats. */
-static struct mt_ingest_stats ingest_text(const char *text)
+/* Ingests len bytes as a stream; returns the stats. */
+static struct mt_ingest_stats ingest_bytes(const char *text, size_t len)
 {
     struct mt_ingest_options opts = {.on_reject = on_reject, .on_reject_ctx = &s_rejects,
                                      .batch_rows = 3};
     struct mt_ingest *ing = mt_ingest_new(s_store, &opts);
     struct mt_err err = {0};
-    FILE *f = fmemopen((void *)(uintptr_t)text, strlen(text), "r");
+    FILE *f = fmemopen((void *)(uintptr_t)text, len, "r");
 
     assert_non_null(f);
     if (mt_ingest_stream(ing, f, "input", &err) != MT_OK)
@@ -68,6 +68,11 @@ static struct mt_ingest_stats ingest_text(const char *text)
     struct mt_ingest_stats stats = *mt_ingest_get_stats(ing);
     mt_ingest_free(ing);
     return stats;
+}
+
+static struct mt_ingest_stats ingest_text(const char *text)
+{
+    return ingest_bytes(text, strlen(text));
 }
 
 static void test_ingest_ndjson_with_bad_lines(void **state)
@@ -146,6 +151,52 @@ static void test_ingest_document_counts_by_type(void **state)
     mt_ingest_free(ing);
 }
 
+static enum mt_status first_raw(void *ctx, const struct mt_quarantine_entry *e)
+{
+    struct mt_buf *raw = ctx;
+    if (raw->len == 0)
+        mt_buf_append(raw, e->raw.ptr, e->raw.len);
+    return MT_OK;
+}
+
+static void test_ingest_nul_byte_stays_in_its_line(void **state)
+{
+    (void)state;
+    static const char text[] = SEND("m1", "a@x") "\ngarbage\0more\n" SEND("m2", "b@x") "\n";
+    struct mt_ingest_stats s = ingest_bytes(text, sizeof(text) - 1);
+    assert_int_equal(s.documents, 3);
+    assert_int_equal(s.rows_stored, 2);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 2);
+
+    struct mt_buf raw;
+    struct mt_err err = {0};
+    mt_buf_init(&raw, 0);
+    assert_int_equal(s_store->ops->list_quarantine(s_store, first_raw, &raw, &err), MT_OK);
+    assert_int_equal(raw.len, 12);
+    assert_memory_equal(raw.data, "garbage\0more", 12);
+    mt_buf_cleanup(&raw);
+}
+
+static void test_ingest_oversized_document_rejected_once(void **state)
+{
+    (void)state;
+    /* A pretty-printed array of 17 MiB: no line is a document on its own. */
+    struct mt_buf text;
+    mt_buf_init(&text, 0);
+    mt_buf_append_cstr(&text, "[\n");
+    while (text.len < 17u * 1024 * 1024)
+        mt_buf_append_cstr(&text, "  \"0123456789012345678901234567890123456789012345\",\n");
+    mt_buf_append_cstr(&text, "  \"end\"\n]\n");
+
+    struct mt_ingest_stats s = ingest_bytes(text.data, text.len);
+    assert_int_equal(s.documents, 1);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 1);
+    assert_non_null(strstr(s_rejects.reasons[0], "document is larger than 16 MiB"));
+    mt_buf_cleanup(&text);
+}
+
 #define MT_CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -155,6 +206,8 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_ingest_broken_multiline_document_rejected_whole),
     MT_CASE(test_ingest_empty_and_blank_input),
     MT_CASE(test_ingest_document_counts_by_type),
+    MT_CASE(test_ingest_nul_byte_stays_in_its_line),
+    MT_CASE(test_ingest_oversized_document_rejected_once),
 };
 
 MT_TEST_MAIN(tests)

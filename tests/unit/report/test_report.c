@@ -191,12 +191,46 @@ static void test_report_single_file_target(void **state)
     mt_output_close(out);
 }
 
+static int count_files(const char *dir)
+{
+    int files = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        files += e->d_name[0] != '.';
+    closedir(d);
+    return files;
+}
+
+static void test_report_temporary_removed_on_request(void **state)
+{
+    (void)state;
+    struct mt_output *out = NULL;
+    struct mt_output_object *obj = NULL;
+    struct mt_err err = {0};
+    char dir[4200];
+
+    snprintf(dir, sizeof(dir), "%s/stopped/", s_dir);
+    assert_int_equal(mt_output_open(dir, &out, &err), MT_OK);
+    assert_int_equal(out->open(out, "email-events-2026-W48.csv", "text/csv", &obj, &err), MT_OK);
+    assert_int_equal(obj->write(obj, "half,a,report", 13), MT_OK);
+    assert_int_equal(count_files(dir), 1);
+
+    /* What the CLI's SIGINT/SIGTERM handler does. */
+    mt_output_remove_temporary();
+    assert_int_equal(count_files(dir), 0);
+    obj->abort(obj);
+    mt_output_remove_temporary(); /* nothing left to remove: harmless */
+    mt_output_close(out);
+}
+
 #define MT_CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
     MT_CASE(test_report_windows_and_names),
     MT_CASE(test_report_csv_and_summary),
     MT_CASE(test_report_single_file_target),
+    MT_CASE(test_report_temporary_removed_on_request),
 };
 
 MT_TEST_MAIN(tests)
