@@ -26,7 +26,7 @@
 static const char s_help[] =
     "usage: mailtrack serve --topic ARN... [--address ADDR] [--port N] [--path PATH]\n"
     "                       [--tls-cert FILE --tls-key FILE] [--cert-dir DIR]\n"
-    "                       [--threads N] [--db PATH | --store URI]\n"
+    "                       [--threads N] [--per-ip-limit N] [--db PATH | --store URI]\n"
     "\n"
     "Runs the HTTP(S) endpoint an Amazon SNS topic posts to, in the foreground,\n"
     "until SIGTERM or SIGINT.  Every message must be signed by SNS and come from a\n"
@@ -41,6 +41,8 @@ static const char s_help[] =
     "  --tls-cert FILE  serve HTTPS with this PEM certificate chain...\n"
     "  --tls-key FILE   ...and this PEM private key\n"
     "  --threads N      request threads (default 4)\n"
+    "  --per-ip-limit N connections one client address may hold open (default 32 on\n"
+    "                   a public address, no limit on loopback behind a proxy)\n"
     "  --commit-group N notifications stored per commit at most (default 64)\n" CLI_STORE_HELP
     "  -h, --help       this help\n"
     "\n"
@@ -79,6 +81,7 @@ enum serve_option {
     OPT_TLS_KEY,
     OPT_THREADS,
     OPT_COMMIT_GROUP,
+    OPT_PER_IP_LIMIT,
 };
 
 /* Applies one option; returns -1 to go on, else an exit code. */
@@ -112,6 +115,11 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
             return cli_usage_error(cli, "--threads '%s' is not a number from 1 to 256", optarg);
         a->serve.threads = (unsigned)n;
         break;
+    case OPT_PER_IP_LIMIT:
+        if (!parse_unsigned(optarg, 100000, &n) || n == 0)
+            return cli_usage_error(cli, "--per-ip-limit '%s' is not a positive number", optarg);
+        a->serve.per_ip_connection_limit = (unsigned)n;
+        break;
     case OPT_COMMIT_GROUP:
         if (!parse_unsigned(optarg, 4096, &n) || n == 0)
             return cli_usage_error(cli, "--commit-group '%s' is not a number from 1 to 4096",
@@ -140,6 +148,7 @@ static int parse_options(struct cli *cli, int argc, char **argv, struct serve_ar
         {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"commit-group", required_argument, NULL, OPT_COMMIT_GROUP},
+        {"per-ip-limit", required_argument, NULL, OPT_PER_IP_LIMIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

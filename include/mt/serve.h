@@ -69,6 +69,12 @@ struct mt_serve_options {
     unsigned threads;             /* request threads; 0: 4 */
     size_t max_body_bytes;        /* 0: MT_SNS_MAX_BODY (256 KiB) */
     unsigned connection_timeout_s; /* idle connections closed after; 0: 30 */
+    /*
+     * Connections one client address may hold open at once.  0: 32 when
+     * listening on a public address, no limit on loopback (where a reverse
+     * proxy connects from one address for every client).
+     */
+    unsigned per_ip_connection_limit;
     unsigned drain_timeout_ms;    /* how long stop waits for requests in flight; 0: 10000 */
     size_t commit_group_max;      /* messages per store commit; 0: 64; 1: commit each alone */
 

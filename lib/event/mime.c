@@ -11,6 +11,12 @@
  *
  * Charsets are converted by table, not iconv, so the result does not depend
  * on which gconv modules the host (or a Lambda image) happens to ship.
+ *
+ * LIMITATION: only UTF-8, US-ASCII, ISO-8859-1, ISO-8859-15 and Windows-1252
+ * are converted; an encoded word in any other charset (KOI8-R, ISO-2022-JP,
+ * Shift_JIS, GB2312, UTF-16, ...) stays as it arrived, so such subjects show
+ * raw in the report.  SES usually publishes subjects already decoded in
+ * commonHeaders, which is what is read first.
  */
 #include "event_int.h"
 

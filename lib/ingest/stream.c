@@ -10,6 +10,11 @@
  * first line is broken, provided any line is a JSON object on its own;
  * otherwise it is one broken document, rejected whole.  Either way a broken
  * document costs only itself.
+ *
+ * LIMITATION: one document (a multi-line JSON file, or one NDJSON line) may
+ * be at most 16 MiB; a larger one is rejected once, with its first 16 MiB
+ * kept.  SNS messages are at most 256 KiB and Lambda events 6 MB, so only a
+ * hand-made export meets this; NDJSON has no limit on the whole file.
  */
 #include "ingest_int.h"
 

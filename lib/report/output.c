@@ -6,6 +6,10 @@
  * flushed to disk, and renamed over the final name on commit, so a report
  * either appears whole or not at all and a regenerated week replaces its old
  * file atomically.
+ *
+ * LIMITATION: a process killed outright (SIGKILL, power loss) while writing
+ * leaves its "NAME.tmp.XXXXXX" file behind; nothing removes it later, since
+ * another report may be writing one of the same name pattern.
  */
 #include "report_int.h"
 

@@ -36,6 +36,13 @@
 #define DEFAULT_DRAIN_TIMEOUT_MS 10000
 #define DEFAULT_GROUP_MAX 64
 #define MAX_CONNECTIONS 512
+/*
+ * LIMITATION: libmicrohttpd closes idle connections but sets no deadline on
+ * a request's headers, so clients trickling headers from many addresses can
+ * hold all MAX_CONNECTIONS; the per-address limit only stops one address.
+ * Facing the internet, put a reverse proxy in front (docs/serve.md).
+ */
+#define DEFAULT_PER_IP_LIMIT 32
 #define MAX_TLS_FILE ((size_t)1 << 20)
 
 /*
@@ -310,6 +317,12 @@ static enum mt_status read_file(const char *path, struct mt_buf *out, struct mt_
     return st;
 }
 
+/* True for 127.0.0.0/8 and ::1: a local client or a reverse proxy on this host. */
+static bool is_loopback(const char *address)
+{
+    return strncmp(address, "127.", 4) == 0 || strcmp(address, "::1") == 0;
+}
+
 /* Fills in defaults and checks the options. */
 static enum mt_status settle_options(struct mt_serve *s, const struct mt_serve_options *o,
                                      struct mt_err *err)
@@ -322,6 +335,8 @@ static enum mt_status settle_options(struct mt_serve *s, const struct mt_serve_o
     d->connection_timeout_s = d->connection_timeout_s ? d->connection_timeout_s
                                                       : DEFAULT_CONNECTION_TIMEOUT_S;
     d->drain_timeout_ms = d->drain_timeout_ms ? d->drain_timeout_ms : DEFAULT_DRAIN_TIMEOUT_MS;
+    if (d->per_ip_connection_limit == 0 && !is_loopback(d->address))
+        d->per_ip_connection_limit = DEFAULT_PER_IP_LIMIT;
     d->commit_group_max = d->commit_group_max ? d->commit_group_max : DEFAULT_GROUP_MAX;
 
     const char *path = d->path ? d->path : "/sns";
@@ -382,6 +397,7 @@ static enum mt_status start_daemon(struct mt_serve *s, struct mt_err *err)
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
         {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)s->options.threads, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)s->options.per_ip_connection_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->options.connection_timeout_s, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
         {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert.data},

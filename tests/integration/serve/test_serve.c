@@ -14,6 +14,9 @@
 #include "sns_testkit.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -737,6 +740,59 @@ static void test_serve_usage_errors(void **state)
     }
 }
 
+/* Opens a TCP connection to the server and sends the start of a request, never finishing it. */
+static int slow_client(const struct server *s)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_true(write(fd, "GET /healthz HTTP/1.1\r\n", 23) == 23);
+    return fd;
+}
+
+/* True when the server closed fd within about two seconds. */
+static bool closed_by_server(int fd)
+{
+    struct timeval tv = {2, 0};
+    char b;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = recv(fd, &b, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+static void test_serve_per_ip_limit_holds_off_slow_clients(void **state)
+{
+    (void)state;
+    struct server s;
+    CURL *h = curl_easy_init();
+    int fds[3];
+
+    server_prepare(&s, true);
+    server_start(&s, (const char *const[]){"--per-ip-limit", "2", NULL});
+    fds[0] = slow_client(&s);
+    fds[1] = slow_client(&s);
+    fds[2] = slow_client(&s);
+    /* The third connection from one address is refused at once. */
+    assert_true(closed_by_server(fds[2]));
+
+    /* Once the slow clients go, the server answers again. */
+    close(fds[0]);
+    close(fds[1]);
+    close(fds[2]);
+    long status = 0;
+    static struct reply r; /* large: not on the stack */
+    for (int i = 0; i < 50 && status != 200; i++) {
+        status = request(h, &s, "/healthz", NULL, NULL, &r, NULL);
+        if (status != 200)
+            sleep_ms(20);
+    }
+    assert_int_equal(status, 200);
+    server_stop(&s);
+    curl_easy_cleanup(h);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -764,6 +820,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_serve_load_no_loss_no_duplicates, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_sigterm_keeps_acknowledged_events, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_usage_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_serve_per_ip_limit_holds_off_slow_clients, setup,
+                                    teardown),
 };
 
 MT_TEST_MAIN(tests)
