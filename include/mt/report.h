@@ -78,6 +78,7 @@ struct mt_output_object {
     /* Discards what was written; frees obj. */
     void (*abort)(struct mt_output_object *obj);
     char *location; /* where it ends up, for messages: a path, "-" or a URL; owned */
+    int error;      /* errno of a failed local write, 0 when unknown or none */
 };
 
 /* Where a report's files go. */

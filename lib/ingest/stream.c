@@ -225,6 +225,11 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
     mt_json_doc_init(&s.probe);
     mt_buf_init(&s.whole, MAX_LINE);
     while (st == MT_OK && read_line(&s)) {
+        /* A byte-order mark, as some Windows editors write, is not part of the JSON. */
+        if (s.line == 1 && s.text.len >= 3 && memcmp(s.text.data, "\xef\xbb\xbf", 3) == 0) {
+            memmove(s.text.data, s.text.data + 3, s.text.len - 2);
+            s.text.len -= 3;
+        }
         struct mt_str text = mt_buf_str(&s.text);
         if (s.mode == MODE_SKIP)
             continue;

@@ -67,7 +67,10 @@ struct file_object {
 static enum mt_status stream_write(struct mt_output_object *obj, const char *data, size_t len)
 {
     struct stream_object *so = (struct stream_object *)obj;
-    return fwrite(data, 1, len, so->f) == len ? MT_OK : MT_ERR_IO;
+    if (fwrite(data, 1, len, so->f) == len)
+        return MT_OK;
+    obj->error = errno;
+    return MT_ERR_IO;
 }
 
 static void stream_free(struct stream_object *so)
@@ -131,7 +134,10 @@ static enum mt_status open_stream(const char *path, struct mt_output_object **ou
 static enum mt_status file_write(struct mt_output_object *obj, const char *data, size_t len)
 {
     struct file_object *fo = (struct file_object *)obj;
-    return fwrite(data, 1, len, fo->f) == len ? MT_OK : MT_ERR_IO;
+    if (fwrite(data, 1, len, fo->f) == len)
+        return MT_OK;
+    obj->error = errno;
+    return MT_ERR_IO;
 }
 
 static void file_free(struct file_object *fo)

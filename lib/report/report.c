@@ -78,7 +78,9 @@ enum mt_status mt_report_write_csv(struct mt_report_run *run, struct mt_output_o
                                                add_row, &c, err);
     if (st == MT_OK)
         st = mt_csv_flush(&c.csv);
-    if (st != MT_OK)
+    if (st != MT_OK && obj->error != 0)
+        mt_err_set(err, st, "cannot write report '%s': %s", obj->location, strerror(obj->error));
+    else if (st != MT_OK)
         mt_err_set(err, st, "cannot write report '%s': %s", obj->location, mt_status_str(st));
     mt_csv_writer_cleanup(&c.csv);
     finish_summary(&run->summary);
