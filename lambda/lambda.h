@@ -62,7 +62,7 @@ void lambda_log_format_record(struct mt_buf *out, enum lambda_log_format format,
 struct lambda_tracker_counts {
     size_t records;     /* SNS records (or bare documents) seen */
     size_t rows_stored; /* rows written now */
-    size_t duplicates;  /* rows that were already stored */
+    size_t duplicates;  /* rows that were already stored; always 0 on DynamoDB */
     size_t skipped;     /* SES set-up notices and SNS confirmations */
     size_t rejected;    /* records quarantined */
 };

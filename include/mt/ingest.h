@@ -47,7 +47,7 @@ struct mt_ingest_stats {
     size_t documents;      /* documents read */
     size_t events;         /* SES events parsed */
     size_t rows_stored;    /* rows written now */
-    size_t rows_duplicate; /* rows that were already stored */
+    size_t rows_duplicate; /* rows that were already stored; always 0 on DynamoDB */
     size_t rows_failed;    /* rows the store could not write */
     size_t notices;        /* SES set-up notices skipped */
     size_t confirmations;  /* SNS subscription handshakes skipped */

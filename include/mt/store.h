@@ -6,10 +6,12 @@
  * Where rows and rejected input are kept.
  *
  * One interface, several backends: SQLite (the embedded default) and
- * DynamoDB.  Writes are idempotent by row key: putting a row that is already
- * stored changes nothing.  Queries return rows in report order (see
- * mt_row_cmp) so that every backend gives byte-identical reports.  A backend
- * returns from put_rows only once the rows are durably stored.
+ * DynamoDB.  Writes are idempotent by row key: however often, and in however
+ * many copies, a row is put, queries return it once, in its preferred copy
+ * (mt_row_preference), whatever the order the copies came in.  Queries return
+ * rows in report order (see mt_row_cmp) so that every backend gives
+ * byte-identical reports.  A backend returns from put_rows only once the rows
+ * are durably stored.
  *
  * A store is used by one thread at a time; callers that share one across
  * threads serialise access themselves.
@@ -23,10 +25,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What became of one row given to put_rows. */
+/*
+ * What became of one row given to put_rows.  A backend that writes without
+ * reading (DynamoDB) cannot tell a repeat from a new row and reports every
+ * row it wrote MT_PUT_STORED, never MT_PUT_DUPLICATE.
+ */
 enum mt_put_outcome {
-    MT_PUT_STORED,    /* written now */
-    MT_PUT_DUPLICATE, /* already stored; nothing changed */
+    MT_PUT_STORED,    /* written now (on DynamoDB, possibly over the same copy) */
+    MT_PUT_DUPLICATE, /* already stored; nothing changed (SQLite only) */
     MT_PUT_FAILED,    /* not written; see the call's error */
 };
 

@@ -47,11 +47,52 @@ void ddb_partition_key(int64_t day_ms, int shard, char out[DDB_PK_MAX])
     snprintf(out, DDB_PK_MAX, "%.10s#%02d", iso, shard);
 }
 
-void ddb_sort_key(const struct mt_row *row, char out[DDB_SK_MAX])
+/* Writes the SHA-256 of raw as 64 lower-case hex digits and a NUL. */
+static void hex_sha256(struct mt_str raw, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    memset(md, 0, sizeof(md));
+    EVP_Digest(raw.len ? raw.ptr : "", raw.len, md, &len, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0xf];
+    }
+    out[64] = '\0';
+}
+
+size_t ddb_sort_key(const struct mt_row *row, struct mt_str pref, char out[DDB_SK_MAX])
 {
     char iso[MT_TIME_ISO_LEN + 1];
+    size_t keep = pref.len;
+
     mt_time_format_iso(row->event_time_ms, iso);
-    snprintf(out, DDB_SK_MAX, "%s#%s", iso, row->key);
+    int n = snprintf(out, DDB_SK_MAX, "%s#%s#", iso, row->key);
+    size_t len = n > 0 ? (size_t)n : 0;
+
+    /*
+     * Cut an over-long preference where no UTF-8 sequence is split.
+     * LIMITATION: two copies of one event whose preferences both run past
+     * DDB_PREF_VERBATIM_MAX - 3 bytes and agree that far sort by digest, so
+     * the report may show another of them than SQLite does; only SNS message
+     * ids of about 800 bytes, which SNS never makes, come that long.
+     */
+    if (keep > DDB_PREF_VERBATIM_MAX) {
+        keep = DDB_PREF_VERBATIM_MAX;
+        while (keep > 0 && ((unsigned char)pref.ptr[keep] & 0xc0) == 0x80)
+            keep--;
+    }
+    if (keep > 0)
+        memcpy(out + len, pref.ptr, keep);
+    len += keep;
+    if (keep < pref.len) {
+        hex_sha256(pref, out + len);
+        len += 64;
+    }
+    out[len] = '\0';
+    return len;
 }
 
 /* Sets item[name] to value, taking the reference; false when either failed. */
@@ -71,9 +112,10 @@ json_t *ddb_row_item(const struct mt_row *row, int64_t expires_at_s)
     mt_row_preference(row, &pref);
 
     ddb_partition_key(row->event_time_ms, ddb_shard(row->col[MT_COL_MESSAGE_ID]), pk);
-    ddb_sort_key(row, sk);
-    bool ok = item != NULL && set(item, "pk", mt_ddb_attr_s(mt_str_from_cstr(pk))) &&
-              set(item, "sk", mt_ddb_attr_s(mt_str_from_cstr(sk))) &&
+    size_t sk_len = ddb_sort_key(row, mt_buf_str(&pref), sk);
+    bool ok = item != NULL && pref.len > 0 &&
+              set(item, "pk", mt_ddb_attr_s(mt_str_from_cstr(pk))) &&
+              set(item, "sk", mt_ddb_attr_s((struct mt_str){sk, sk_len})) &&
               set(item, "row_key", mt_ddb_attr_s(mt_str_from_cstr(row->key))) &&
               set(item, "event_time_ms", mt_ddb_attr_n(row->event_time_ms)) &&
               set(item, "expires_at", mt_ddb_attr_n(expires_at_s)) &&
@@ -135,21 +177,6 @@ enum mt_status ddb_item_row(const json_t *item, struct mt_row **out, struct mt_e
         row->type = MT_EVENT_TYPE_COUNT;
     *out = row;
     return MT_OK;
-}
-
-static void hex_sha256(struct mt_str raw, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-
-    memset(md, 0, sizeof(md));
-    EVP_Digest(raw.len ? raw.ptr : "", raw.len, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-    out[64] = '\0';
 }
 
 /* raw as S when it is UTF-8 without NUL, else as B (base64). */

@@ -2,8 +2,12 @@
 /*
  * The k-way merge behind the DynamoDB weekly report.
  *
- * A partition's Query returns rows by sort key: event time, then row key.
- * Report order (mt_row_cmp) breaks ties in event time by message id,
+ * A partition's Query returns items by sort key: event time, then row key,
+ * then the copy's preference.  Every copy of an event stored is an item of
+ * its own, and the copies of one event sit next to each other with the
+ * preferred one first, so each stream keeps the first item of each row key
+ * and frees the ones after it: a streaming dedupe that needs no memory of its
+ * own.  Report order (mt_row_cmp) breaks ties in event time by message id,
  * recipient and event type before the row key, so each partition stream is
  * read as runs of equal event time; a run is sorted on its own and then
  * competes, through a binary heap keyed on each stream's next row, with the
@@ -81,7 +85,11 @@ static enum mt_status run_push(struct stream *s, struct mt_row *row, struct mt_e
 
 /*
  * Collects the stream's next run of equal event time, fetching pages as
- * needed, and sorts it.  run_count 0 afterwards means the stream is over.
+ * needed, and sorts it.  A row with the key of the row pushed just before it
+ * is a less preferred copy of that row's event and is freed: copies share
+ * their event time, so they never straddle two runs, and the run is pushed
+ * in stream order, sorted only once it is complete.  run_count 0 afterwards
+ * means the stream is over.
  */
 static enum mt_status fill_run(struct merge *m, struct stream *s, struct mt_err *err)
 {
@@ -98,6 +106,11 @@ static enum mt_status fill_run(struct merge *m, struct stream *s, struct mt_err 
         struct mt_row *row = s->page[s->page_pos];
         if (s->run_count > 0 && row->event_time_ms != s->run[0]->event_time_ms)
             break;
+        if (s->run_count > 0 && strcmp(row->key, s->run[s->run_count - 1]->key) == 0) {
+            free(row);
+            s->page[s->page_pos++] = NULL;
+            continue;
+        }
         st = run_push(s, row, err);
         if (st == MT_OK)
             s->page[s->page_pos++] = NULL;

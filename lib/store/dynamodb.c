@@ -9,23 +9,23 @@
  * or throttles is sent again with capped exponential backoff and full jitter
  * until it is written or the write deadline passes; then each row not
  * written is reported MT_PUT_FAILED and the call returns MT_ERR_PARTIAL.
- * A put overwrites an item of the same key with the same content, so a
- * retried or repeated write never duplicates a row.
  *
- * BatchWriteItem cannot be conditional, so before writing, a strongly
- * consistent BatchGetItem reads the stored copy's preference (attribute
- * pref, see mt_row_preference) of each key; a row whose event is stored in a
- * preferred or equal copy is reported MT_PUT_DUPLICATE and not written, one
- * that is preferred replaces the stored copy.  So the copy kept does not
- * depend on arrival order, as in the SQLite store.
+ * One write per row, no read: each copy of an event (its event-publishing
+ * and identity-notification shapes, or the same record in two SNS messages)
+ * is an item of its own, whose sort key ends in the copy's preference
+ * (mt_row_preference), and the report keeps the first item of each row key,
+ * the preferred copy (ddb_merge.c).  So which copy is reported does not
+ * depend on the order copies arrive in, nor on two writers racing, as in
+ * the SQLite store.  The same copy delivered again has the same key and
+ * overwrites its item with the same content: a retried or repeated write
+ * adds nothing.  Without a read, a new item cannot be told from an
+ * overwrite, so every row written is reported MT_PUT_STORED, never
+ * MT_PUT_DUPLICATE.
  *
- * LIMITATION: the look-up and the write are two requests, not one atomic
- * conditional put: when two writers store two copies of one event at the
- * same moment (say its event-publishing and identity-notification shapes in
- * two Lambda invocations), the copy that lands last is kept even if it is
- * the less preferred one.  The row is never duplicated; only the columns in
- * which the copies differ (tags, configuration set, SNS fields) can then
- * differ from what SQLite keeps.
+ * LIMITATION: every distinct copy of an event stays in the table until its
+ * TTL expires, so an account that receives each event in both SES shapes, or
+ * through two subscriptions, stores (and pays for, and the report reads) each
+ * row two or more times; only one of them is reported.
  */
 #include "dynamodb_int.h"
 
@@ -232,103 +232,6 @@ static void write_all(struct ddb_store *s, struct write_queue *q, bool *done,
     res->failed += q->tail - q->head;
 }
 
-/* Largest BatchGetItem. */
-#define GET_BATCH_MAX 100
-
-/* The {pk, sk} key of an item; NULL when out of memory. */
-static json_t *key_of(json_t *item)
-{
-    return json_pack("{s:O, s:O}", "pk", json_object_get(item, "pk"), "sk",
-                     json_object_get(item, "sk"));
-}
-
-/* What the look-up found for one queued item. */
-struct stored_copy {
-    bool present; /* a copy of the event is stored */
-    bool keep;    /* ... and it is preferred to (or the same as) this one: do not write */
-};
-
-/* Records, for each queued item whose key is among found, what is stored. */
-static void mark_found(const struct write_queue *q, size_t from, size_t to, json_t *found,
-                       struct stored_copy *stored)
-{
-    size_t i;
-    json_t *f;
-    json_array_foreach(found, i, f) {
-        for (size_t j = from; j < to; j++) {
-            json_t *item = q->items[j].item;
-            if (!mt_str_eq(mt_ddb_item_s(f, "sk"), mt_ddb_item_s(item, "sk")) ||
-                !mt_str_eq(mt_ddb_item_s(f, "pk"), mt_ddb_item_s(item, "pk")))
-                continue;
-            struct stored_copy *c = &stored[q->items[j].index];
-            struct mt_str had = mt_ddb_item_s(f, "pref");
-            c->present = true;
-            c->keep = had.ptr == NULL || mt_str_cmp(had, mt_ddb_item_s(item, "pref")) <= 0;
-        }
-    }
-}
-
-/*
- * Looks up which of queued items [from, to) are stored already, retrying
- * unprocessed keys until the deadline.  false when the look-up failed; the
- * caller then writes every item (a put of the same key is harmless).
- */
-static bool look_up(struct ddb_store *s, const struct write_queue *q, size_t from, size_t to,
-                    int64_t deadline_ms, struct stored_copy *stored)
-{
-    json_t *keys = json_array();
-    bool ok = keys != NULL;
-    int round = 0;
-
-    for (size_t j = from; ok && j < to; j++)
-        ok = json_array_append_new(keys, key_of(q->items[j].item)) == 0;
-    while (ok && keys != NULL) {
-        json_t *body = mt_ddb_batch_get_body(s->table, keys, "pk, sk, pref");
-        json_t *resp = NULL, *found = NULL, *left = NULL;
-        struct mt_err e = {0};
-        ok = body && mt_ddb_call(s->client, "BatchGetItem", s->table, body, deadline_ms, &resp,
-                                 NULL, &e) == MT_OK &&
-             mt_ddb_batch_get_result(resp, s->table, &found, &left, &e) == MT_OK;
-        if (ok)
-            mark_found(q, from, to, found, stored);
-        json_decref(keys);
-        keys = ok ? json_incref(left) : NULL;
-        json_decref(resp);
-        json_decref(body);
-        if (keys != NULL && mt_time_monotonic_ms() >= deadline_ms)
-            ok = false;
-        if (keys != NULL && ok)
-            backoff(++round, deadline_ms);
-        if (!ok)
-            MT_LOG(MT_LOG_DEBUG, "store", "ddb_lookup_failed", "%s", e.detail);
-    }
-    json_decref(keys);
-    return ok;
-}
-
-/*
- * Drops from the queue the items whose event is stored already in a copy
- * that is preferred to this one (mt_row_preference), so that which copy of
- * an event is kept does not depend on arrival order, as in the SQLite store.
- */
-static void skip_stored(struct ddb_store *s, struct write_queue *q, int64_t deadline_ms,
-                        struct stored_copy *stored)
-{
-    size_t kept = q->head;
-
-    for (size_t from = q->head; from < q->tail; from += GET_BATCH_MAX) {
-        size_t to = from + GET_BATCH_MAX < q->tail ? from + GET_BATCH_MAX : q->tail;
-        look_up(s, q, from, to, deadline_ms, stored);
-    }
-    for (size_t j = q->head; j < q->tail; j++) {
-        if (stored[q->items[j].index].keep)
-            json_decref(q->items[j].item);
-        else
-            q->items[kept++] = q->items[j];
-    }
-    q->tail = kept;
-}
-
 /* Reports how a write call ended: MT_OK, MT_ERR_PARTIAL or the cause. */
 static enum mt_status write_status(const struct ddb_store *s, const struct write_result *res,
                                    size_t total, const char *what, struct mt_err *err)
@@ -348,10 +251,10 @@ static int64_t expires_at(const struct ddb_store *s, int64_t ms)
     return ms / 1000 + (int64_t)s->retention_days * 86400;
 }
 
-/* A row's key, preference and position, sorted so that copies of one event sit together. */
+/* One row's item and position, sorted so that rows of one item sit together. */
 struct keyed {
-    const char *key;
-    char *pref;
+    struct mt_str pk;
+    struct mt_str sk;
     size_t index;
 };
 
@@ -359,76 +262,40 @@ static int keyed_cmp(const void *a, const void *b)
 {
     const struct keyed *x = a;
     const struct keyed *y = b;
-    int c = strcmp(x->key, y->key);
+    int c = mt_str_cmp(x->sk, y->sk);
     if (c == 0)
-        c = strcmp(x->pref, y->pref);
+        c = mt_str_cmp(x->pk, y->pk);
     return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
 }
 
 /*
- * Groups the rows of one call by key.  keep[i] is the index of the copy of
- * row i's event that is written (the preferred one, see mt_row_preference);
- * lowest[i] the index of its first copy in the call, which is reported
- * stored while the others are reported duplicates, as SQLite reports them.
+ * Makes each row's item into items and sets writer[i] to the first row of the
+ * call with row i's item (same pk and sk: the same copy of one event), which
+ * alone is written, since a batch may not name one key twice.
  */
-static enum mt_status group_copies(const struct mt_row *rows, size_t count, size_t *keep,
-                                   size_t *lowest)
+static enum mt_status build_items(const struct ddb_store *s, const struct mt_row *rows,
+                                  size_t count, json_t **items, size_t *writer)
 {
     struct keyed *order = calloc(count + 1, sizeof(*order));
-    struct mt_buf pref;
     enum mt_status st = order ? MT_OK : MT_ERR_NOMEM;
 
-    mt_buf_init(&pref, 0);
     for (size_t i = 0; st == MT_OK && i < count; i++) {
-        mt_row_preference(&rows[i], &pref);
-        order[i] = (struct keyed){rows[i].key, strndup(pref.data ? pref.data : "", pref.len), i};
-        st = order[i].pref ? MT_OK : MT_ERR_NOMEM;
+        items[i] = ddb_row_item(&rows[i], expires_at(s, rows[i].event_time_ms));
+        if (items[i] == NULL)
+            st = MT_ERR_NOMEM;
+        else
+            order[i] = (struct keyed){mt_ddb_item_s(items[i], "pk"),
+                                      mt_ddb_item_s(items[i], "sk"), i};
     }
     if (st == MT_OK)
         qsort(order, count, sizeof(*order), keyed_cmp);
-    for (size_t i = 0, g = 0; st == MT_OK && i < count; i++) {
-        if (i > 0 && strcmp(order[i].key, order[g].key) != 0)
-            g = i;
-        keep[order[i].index] = order[g].index;
-        lowest[order[i].index] = order[i].index;
-        if (order[i].index < lowest[order[g].index])
-            lowest[order[g].index] = order[i].index;
+    for (size_t i = 0, first = 0; st == MT_OK && i < count; i++) {
+        if (!mt_str_eq(order[i].sk, order[first].sk) || !mt_str_eq(order[i].pk, order[first].pk))
+            first = i;
+        writer[order[i].index] = order[first].index;
     }
-    for (size_t i = 0; st == MT_OK && i < count; i++)
-        lowest[i] = lowest[keep[i]];
-    for (size_t i = 0; order != NULL && i < count; i++)
-        free(order[i].pref);
     free(order);
-    mt_buf_cleanup(&pref);
     return st;
-}
-
-/* Queues one item per event: the preferred copy. */
-static enum mt_status queue_rows(const struct ddb_store *s, const struct mt_row *rows,
-                                 size_t count, const size_t *keep, struct write_queue *q)
-{
-    for (size_t i = 0; i < count; i++) {
-        if (keep[i] != i)
-            continue;
-        json_t *item = ddb_row_item(&rows[i], expires_at(s, rows[i].event_time_ms));
-        if (item == NULL || queue_push(q, item, i) != MT_OK) {
-            json_decref(item);
-            return MT_ERR_NOMEM;
-        }
-    }
-    return MT_OK;
-}
-
-/* The outcome of row i once the writes are over. */
-static enum mt_put_outcome outcome_of(size_t i, const size_t *keep, const size_t *lowest,
-                                      const struct stored_copy *stored, const bool *done)
-{
-    size_t r = keep[i];
-    if (stored[r].keep)
-        return MT_PUT_DUPLICATE;
-    if (!done[r])
-        return MT_PUT_FAILED;
-    return stored[r].present || lowest[i] != i ? MT_PUT_DUPLICATE : MT_PUT_STORED;
 }
 
 static enum mt_status ddb_put_rows(struct mt_store *store, const struct mt_row *rows,
@@ -438,34 +305,37 @@ static enum mt_status ddb_put_rows(struct mt_store *store, const struct mt_row *
     struct ddb_store *s = (struct ddb_store *)store;
     struct write_queue q = {0};
     struct write_result res;
-    size_t *keep = calloc(count + 1, sizeof(*keep));
-    size_t *lowest = calloc(count + 1, sizeof(*lowest));
+    json_t **items = calloc(count + 1, sizeof(*items));
+    size_t *writer = calloc(count + 1, sizeof(*writer));
     bool *done = calloc(count + 1, sizeof(*done));
-    struct stored_copy *stored = calloc(count + 1, sizeof(*stored));
-    enum mt_status st = MT_OK;
+    enum mt_status st = items && writer && done ? MT_OK : MT_ERR_NOMEM;
 
     for (size_t i = 0; i < count; i++)
         outcomes[i] = MT_PUT_FAILED;
-    if (keep == NULL || lowest == NULL || done == NULL || stored == NULL ||
-        group_copies(rows, count, keep, lowest) != MT_OK ||
-        queue_rows(s, rows, count, keep, &q) != MT_OK) {
+    if (st == MT_OK)
+        st = build_items(s, rows, count, items, writer);
+    for (size_t i = 0; st == MT_OK && i < count; i++) {
+        if (writer[i] == i && (st = queue_push(&q, items[i], i)) == MT_OK)
+            items[i] = NULL; /* the queue holds it now */
+    }
+    if (st != MT_OK) {
         st = mt_err_set(err, MT_ERR_NOMEM, "out of memory writing to DynamoDB table '%s'",
                         s->table);
         goto out;
     }
 
-    skip_stored(s, &q, ddb_deadline_after(s->write_timeout_ms), stored);
     size_t to_write = q.tail;
     write_all(s, &q, done, &res);
     for (size_t i = 0; i < count; i++)
-        outcomes[i] = outcome_of(i, keep, lowest, stored, done);
+        outcomes[i] = done[writer[i]] ? MT_PUT_STORED : MT_PUT_FAILED;
     st = write_status(s, &res, to_write, "rows", err);
 out:
+    for (size_t i = 0; items != NULL && i < count; i++)
+        json_decref(items[i]);
     queue_free(&q);
-    free(keep);
-    free(lowest);
+    free(items);
+    free(writer);
     free(done);
-    free(stored);
     return st;
 }
 

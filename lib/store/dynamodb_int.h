@@ -6,13 +6,17 @@
  * The DynamoDB backend's table layout and report merge, shared by
  * dynamodb.c and the unit tests.
  *
- * Table layout (a contract with the Terraform in infra/; do not change):
+ * Table layout (a contract with the Terraform in infra/, which sees sk as an
+ * opaque string):
  *   pk (S)  "<UTC day of the event>#<2-digit shard>", e.g. "2026-11-23#07",
  *           shard = FNV-1a 32 of the message id mod DDB_SHARDS;
- *   sk (S)  "<event time, YYYY-MM-DDTHH:MM:SS.sssZ>#<row key>";
+ *   sk (S)  "<event time, YYYY-MM-DDTHH:MM:SS.sssZ>#<row key>#<preference>",
+ *           the preference being mt_row_preference of the copy (see
+ *           ddb_sort_key), so each copy of an event is an item of its own and
+ *           the preferred copy sorts first among them;
  *   every non-null row column as S under its column name, plus row_key (S),
  *   event_time_ms (N), expires_at (N, epoch seconds) for TTL, and pref (S,
- *   mt_row_preference: which copy of an event is kept when it arrives twice).
+ *   the preference in full).
  * Quarantine entries: pk "quarantine#<UTC day received>",
  *   sk "<received ISO>#<sha256 hex of raw>", with source, line, record,
  *   reason, received_ms and raw (S when valid UTF-8, else B).
@@ -34,8 +38,11 @@
 /* "2026-11-23#07" and its NUL. */
 #define DDB_PK_MAX 16
 
-/* ISO time, '#', row key and NUL. */
-#define DDB_SK_MAX (MT_TIME_ISO_LEN + 1 + MT_ROW_KEY_LEN + 1)
+/* Longest preference a sort key carries as it is; a longer one is cut and hashed. */
+#define DDB_PREF_VERBATIM_MAX 800
+
+/* ISO time, '#', row key, '#', preference (at most verbatim plus 64 hex digits), NUL. */
+#define DDB_SK_MAX (MT_TIME_ISO_LEN + 1 + MT_ROW_KEY_LEN + 1 + DDB_PREF_VERBATIM_MAX + 64 + 1)
 
 /*
  * now + budget_ms on mt_time_monotonic_ms, or the calling thread's deadline
@@ -53,8 +60,19 @@ int ddb_shard(struct mt_str message_id);
 /* Writes the partition key of a day (ms anywhere in it) and shard. */
 void ddb_partition_key(int64_t day_ms, int shard, char out[DDB_PK_MAX]);
 
-/* Writes the sort key of a row. */
-void ddb_sort_key(const struct mt_row *row, char out[DDB_SK_MAX]);
+/*
+ * Writes the sort key of one copy of a row and returns its length; pref is
+ * the copy's mt_row_preference, which holds no NUL (the event parser refuses
+ * \u0000).  The preference is the key's last part, after a prefix that every
+ * copy of the event shares, so the keys of an event's copies compare bytewise
+ * as their preferences do and the preferred copy sorts first.  DynamoDB caps a
+ * sort key at 1024 bytes: a preference longer than DDB_PREF_VERBATIM_MAX is
+ * cut at a UTF-8 boundary no further in, and the SHA-256 hex of the whole
+ * follows.  Order is then still exact unless both preferences run past
+ * DDB_PREF_VERBATIM_MAX - 3 bytes and agree that far; such a pair sorts by
+ * digest, which does not depend on the order the copies arrive in either.
+ */
+size_t ddb_sort_key(const struct mt_row *row, struct mt_str pref, char out[DDB_SK_MAX]);
 
 /* The item of a row; NULL when out of memory. */
 json_t *ddb_row_item(const struct mt_row *row, int64_t expires_at_s);
@@ -78,11 +96,12 @@ enum mt_status ddb_item_quarantine(const json_t *item, struct mt_quarantine_entr
 
 /*
  * The report merge.  Each partition (day and shard) yields rows in sort-key
- * order: event time, then row key.  Report order (mt_row_cmp) differs
- * within one event time, so each partition's stream is cut into runs of equal
- * event time, each run is sorted, and the runs' heads are merged across
- * partitions with a heap.  Memory holds, per partition, the page being read
- * and the current run.
+ * order: event time, then row key, then preference.  Of the items of one row
+ * key, which sit next to each other, only the first (the preferred copy) is
+ * kept.  Report order (mt_row_cmp) differs within one event time, so each
+ * partition's stream is cut into runs of equal event time, each run is
+ * sorted, and the runs' heads are merged across partitions with a heap.
+ * Memory holds, per partition, the page being read and the current run.
  */
 
 /*
@@ -94,8 +113,9 @@ typedef enum mt_status (*ddb_page_fn)(void *ctx, size_t partition, struct mt_row
                                       size_t *count, bool *done, struct mt_err *err);
 
 /*
- * Merges partitions streams, calling fn for each row in report order.
- * Stops at the first failure of next_page or fn and returns it.
+ * Merges partitions streams, calling fn for each row in report order, once
+ * per row key: a row whose key is that of the row before it in its stream is
+ * freed unseen.  Stops at the first failure of next_page or fn and returns it.
  */
 enum mt_status ddb_merge(size_t partitions, ddb_page_fn next_page, void *page_ctx,
                          mt_store_row_fn fn, void *fn_ctx, struct mt_err *err);
