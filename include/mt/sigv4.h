@@ -173,9 +173,6 @@ bool mt_sigv4_hmac_sha256(struct mt_str key, struct mt_str msg, unsigned char ou
 bool mt_sigv4_derive_key(struct mt_str secret, struct mt_str date, struct mt_str region,
                          struct mt_str service, unsigned char out[32]);
 
-/* Lower-case hex SHA-256 of data into out (65 bytes with the NUL). */
-void mt_sigv4_sha256_hex(struct mt_str data, char out[MT_SIGV4_HEX_LEN + 1]);
-
 /*
  * Appends s URI-encoded the SigV4 way: A-Z a-z 0-9 - _ . ~ unchanged, every
  * other byte as %XX in upper-case hex; '/' is kept when keep_slash is true

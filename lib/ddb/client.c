@@ -12,6 +12,7 @@
  * never a header value.  Spec: DynamoDB developer guide, "Low-level API" and
  * "Error handling"; SigV4 as in sigv4.h.
  */
+#include "mt/digest.h"
 #include "mt/ddb.h"
 
 #include "mt/clock.h"
@@ -200,7 +201,7 @@ enum mt_status mt_ddb_call(struct mt_ddb_client *client, const char *operation,
         return mt_err_set(err, MT_ERR_NOMEM, "out of memory encoding DynamoDB %s", operation);
     snprintf(call.target, sizeof(call.target), "DynamoDB_20120810.%s", operation);
     call.body = mt_str_from_cstr(text);
-    mt_sigv4_sha256_hex(call.body, call.payload_hash);
+    mt_sha256_hex(call.body, call.payload_hash);
     mt_http_response_init(&resp);
 
     st = send_call(client, &call, deadline_ms, &resp, &transport);

@@ -10,6 +10,8 @@
  */
 #include "event_int.h"
 
+#include "mt/digest.h"
+
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -67,7 +69,6 @@ static void digest_field(EVP_MD_CTX *md, struct mt_str s)
 
 void mt_row_compute_key(struct mt_row *row)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -84,11 +85,7 @@ void mt_row_compute_key(struct mt_row *row)
     if (digest_len < MT_ROW_KEY_LEN / 2)
         memset(digest, 0, sizeof(digest));
 
-    for (int i = 0; i < MT_ROW_KEY_LEN / 2; i++) {
-        row->key[2 * i] = hex[digest[i] >> 4];
-        row->key[2 * i + 1] = hex[digest[i] & 0xf];
-    }
-    row->key[MT_ROW_KEY_LEN] = '\0';
+    mt_hex_encode(digest, MT_ROW_KEY_LEN / 2, row->key);
 }
 
 int mt_row_cmp(const struct mt_row *a, const struct mt_row *b)

@@ -15,6 +15,7 @@
  * LIMITATION: no Content-MD5 or x-amz-checksum-* is sent; integrity rests on
  * the signed x-amz-content-sha256 of each request, which S3 verifies.
  */
+#include "mt/digest.h"
 #include "mt/s3.h"
 
 #include "mt/clock.h"
@@ -180,7 +181,7 @@ static enum mt_status s3_request(struct mt_s3_writer *w, const char *what, const
     struct mt_err transport = {0};
 
     mt_buf_init(&url, 0);
-    mt_sigv4_sha256_hex(body, call.payload_hash);
+    mt_sha256_hex(body, call.payload_hash);
     headers[0] = (struct mt_http_header){MT_STR_LIT("Host"), mt_buf_str(&w->addr.host)};
     for (size_t i = 0; i < extra_count && i < 7; i++)
         headers[i + 1] = (struct mt_http_header){extra[i].name, extra[i].value};

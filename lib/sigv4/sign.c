@@ -13,6 +13,7 @@
 #include "sigv4_int.h"
 
 #include "mt/clock.h"
+#include "mt/digest.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -44,26 +45,6 @@ void mt_sigv4_result_cleanup(struct mt_sigv4_result *result)
     mt_buf_cleanup(&result->canonical_request);
     mt_buf_cleanup(&result->string_to_sign);
     result->added_count = 0;
-}
-
-static void to_hex(const unsigned char *bytes, size_t len, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = hex[bytes[i] >> 4];
-        out[2 * i + 1] = hex[bytes[i] & 0xf];
-    }
-    out[2 * len] = '\0';
-}
-
-void mt_sigv4_sha256_hex(struct mt_str data, char out[MT_SIGV4_HEX_LEN + 1])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-
-    memset(md, 0, sizeof(md));
-    EVP_Digest(data.len ? data.ptr : "", data.len, md, &len, EVP_sha256(), NULL);
-    to_hex(md, 32, out);
 }
 
 bool mt_sigv4_hmac_sha256(struct mt_str key, struct mt_str msg, unsigned char out[32])
@@ -125,7 +106,7 @@ static enum mt_status payload_hash(const struct mt_sigv4_config *config,
     const char *given = req->payload_hash;
 
     if (given == NULL) {
-        mt_sigv4_sha256_hex(req->payload, result->payload_hash);
+        mt_sha256_hex(req->payload, result->payload_hash);
         return MT_OK;
     }
     bool unsigned_ok = (config->flags & MT_SIGV4_ALLOW_UNSIGNED) != 0;
@@ -349,7 +330,7 @@ static enum mt_status string_to_sign(const struct mt_sigv4_config *config,
     char creq_hash[MT_SIGV4_HEX_LEN + 1];
     struct mt_buf *sts = &result->string_to_sign;
 
-    mt_sigv4_sha256_hex(mt_buf_str(&result->canonical_request), creq_hash);
+    mt_sha256_hex(mt_buf_str(&result->canonical_request), creq_hash);
     mt_buf_reset(sts);
     enum mt_status st = mt_buf_appendf(sts, "AWS4-HMAC-SHA256\n%s\n", result->amz_date);
     if (st == MT_OK)
@@ -377,7 +358,7 @@ static enum mt_status signature(const struct mt_sigv4_config *config,
         return mt_err_set(err, MT_ERR_CREDENTIALS,
                           "cannot derive a signing key (secret longer than %d bytes or "
                           "libcrypto failed)", SECRET_MAX);
-    to_hex(sig, 32, result->signature);
+    mt_hex_encode(sig, 32, result->signature);
     return MT_OK;
 }
 

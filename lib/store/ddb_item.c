@@ -10,6 +10,8 @@
  */
 #include "dynamodb_int.h"
 
+#include "mt/digest.h"
+
 #include "mt/clock.h"
 #include "mt/ddb.h"
 
@@ -47,22 +49,6 @@ void ddb_partition_key(int64_t day_ms, int shard, char out[DDB_PK_MAX])
     snprintf(out, DDB_PK_MAX, "%.10s#%02d", iso, shard);
 }
 
-/* Writes the SHA-256 of raw as 64 lower-case hex digits and a NUL. */
-static void hex_sha256(struct mt_str raw, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-
-    memset(md, 0, sizeof(md));
-    EVP_Digest(raw.len ? raw.ptr : "", raw.len, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-    out[64] = '\0';
-}
-
 size_t ddb_sort_key(const struct mt_row *row, struct mt_str pref, char out[DDB_SK_MAX])
 {
     char iso[MT_TIME_ISO_LEN + 1];
@@ -88,7 +74,7 @@ size_t ddb_sort_key(const struct mt_row *row, struct mt_str pref, char out[DDB_S
         memcpy(out + len, pref.ptr, keep);
     len += keep;
     if (keep < pref.len) {
-        hex_sha256(pref, out + len);
+        mt_sha256_hex(pref, out + len);
         len += 64;
     }
     out[len] = '\0';
@@ -205,7 +191,7 @@ json_t *ddb_quarantine_item(const struct mt_quarantine_entry *e, int64_t expires
     json_t *item = json_object();
 
     mt_time_format_iso(e->received_ms, iso);
-    hex_sha256(e->raw, digest);
+    mt_sha256_hex(e->raw, digest);
     snprintf(pk, sizeof(pk), "quarantine#%.10s", iso);
     snprintf(sk, sizeof(sk), "%s#%s", iso, digest);
     bool ok = item != NULL && set(item, "pk", mt_ddb_attr_s(mt_str_from_cstr(pk))) &&

@@ -19,6 +19,7 @@
 #include "mt/store.h"
 
 #include "mt/clock.h"
+#include "mt/digest.h"
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -309,22 +310,6 @@ static enum mt_status sqlite_put_rows(struct mt_store *store, const struct mt_ro
     return st;
 }
 
-/* Hex SHA-256 of the raw bytes: the quarantine's deduplication key. */
-static void raw_digest(struct mt_str raw, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-
-    memset(md, 0, sizeof(md));
-    EVP_Digest(raw.ptr ? raw.ptr : "", raw.len, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 0xf];
-    }
-    out[64] = '\0';
-}
-
 static enum mt_status sqlite_put_quarantine(struct mt_store *store,
                                             const struct mt_quarantine_entry *e,
                                             struct mt_err *err)
@@ -333,7 +318,7 @@ static enum mt_status sqlite_put_quarantine(struct mt_store *store,
     sqlite3_stmt *stmt = s->insert_quarantine;
     char digest[65];
 
-    raw_digest(e->raw, digest);
+    mt_sha256_hex(e->raw, digest); /* the quarantine's deduplication key */
     sqlite3_bind_text(stmt, 1, digest, 64, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, e->received_ms);
     sqlite3_bind_text(stmt, 3, e->source ? e->source : "", -1, SQLITE_STATIC);
