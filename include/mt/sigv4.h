@@ -72,12 +72,30 @@ struct mt_sigv4_credentials {
 };
 
 /* What is signed and how. */
+/*
+ * The derived signing key of the last signature, reused while the date,
+ * region, service and secret stay the same, as the SDKs do: it saves four
+ * of the five HMACs of each signature.  Caller-owned, zero-initialised, one
+ * per thread; it holds key material, so release it with
+ * mt_sigv4_key_cache_cleanup.
+ */
+struct mt_sigv4_key_cache {
+    bool valid;
+    char date[9];                  /* YYYYMMDD */
+    unsigned char scope[32];       /* SHA-256 of region, service and secret */
+    unsigned char key[32];
+};
+
 struct mt_sigv4_config {
     struct mt_str region;  /* e.g. "eu-west-1" */
     struct mt_str service; /* the signing name, e.g. "dynamodb", "s3" */
     int64_t time_ms;       /* signing time, ms since the epoch (UTC); milliseconds are dropped */
     unsigned flags;        /* MT_SIGV4_RULES_DEFAULT, MT_SIGV4_RULES_S3 or other MT_SIGV4_* */
+    struct mt_sigv4_key_cache *key_cache; /* optional; NULL derives the key every time */
 };
+
+/* Wipes a key cache. */
+void mt_sigv4_key_cache_cleanup(struct mt_sigv4_key_cache *cache);
 
 /* The request to sign.  Nothing here is modified or kept. */
 struct mt_sigv4_request {

@@ -35,6 +35,7 @@ struct mt_ddb_client {
     struct mt_buf path; /* ep.path + "/": what is sent and signed */
     struct mt_http_client *http;
     struct mt_sigv4_result sig;
+    struct mt_sigv4_key_cache key_cache;
 };
 
 /* One call in progress: what the hooks need. */
@@ -88,6 +89,7 @@ void mt_ddb_client_free(struct mt_ddb_client *client)
         return;
     mt_http_client_free(client->http);
     mt_sigv4_result_cleanup(&client->sig);
+    mt_sigv4_key_cache_cleanup(&client->key_cache);
     mt_buf_cleanup(&client->url);
     mt_buf_cleanup(&client->path);
     mt_aws_endpoint_cleanup(&client->ep);
@@ -111,7 +113,7 @@ static enum mt_status sign_attempt(void *ctx, const struct mt_http_request *req,
         {MT_STR_LIT("x-amz-target"), mt_str_from_cstr(call->target)},
     };
     struct mt_sigv4_config config = {mt_str_from_cstr(c->region), MT_STR_LIT("dynamodb"),
-                                     mt_time_now_ms(), MT_SIGV4_RULES_DEFAULT};
+                                     mt_time_now_ms(), MT_SIGV4_RULES_DEFAULT, &c->key_cache};
     struct mt_sigv4_request sreq = {MT_STR_LIT("POST"), mt_buf_str(&c->path), MT_STR_NULL,
                                     signed_headers, 3, call->body, call->payload_hash};
     (void)req;

@@ -34,6 +34,7 @@ struct mt_s3_client {
     struct mt_aws_endpoint ep;
     struct mt_http_client *http;
     struct mt_sigv4_result sig;
+    struct mt_sigv4_key_cache key_cache;
 };
 
 struct mt_s3_writer {
@@ -95,6 +96,7 @@ void mt_s3_client_free(struct mt_s3_client *client)
         return;
     mt_http_client_free(client->http);
     mt_sigv4_result_cleanup(&client->sig);
+    mt_sigv4_key_cache_cleanup(&client->key_cache);
     mt_aws_endpoint_cleanup(&client->ep);
     free(client);
 }
@@ -114,7 +116,7 @@ static enum mt_status sign_attempt(void *ctx, const struct mt_http_request *req,
     for (size_t i = 0; i < call->header_count && i < 7; i++)
         signed_headers[i + 1] = call->headers[i];
     struct mt_sigv4_config config = {mt_str_from_cstr(c->region), MT_STR_LIT("s3"),
-                                     mt_time_now_ms(), MT_SIGV4_RULES_S3};
+                                     mt_time_now_ms(), MT_SIGV4_RULES_S3, &c->key_cache};
     struct mt_sigv4_request sreq = {mt_str_from_cstr(call->method), call->path, call->query,
                                     signed_headers, call->header_count + 1, call->body,
                                     call->payload_hash};

@@ -341,6 +341,58 @@ static enum mt_status string_to_sign(const struct mt_sigv4_config *config,
 }
 
 /* Computes result->signature over the string to sign. */
+void mt_sigv4_key_cache_cleanup(struct mt_sigv4_key_cache *cache)
+{
+    mt_secure_zero(cache, sizeof(*cache));
+}
+
+/*
+ * The digest that identifies what a signing key was derived from: region,
+ * service and secret, each length-prefixed so no two triples collide.
+ */
+static void key_scope(const struct mt_sigv4_config *config,
+                      const struct mt_sigv4_credentials *creds, unsigned char out[32])
+{
+    unsigned char buf[3 * sizeof(size_t) + 256 + SECRET_MAX];
+    struct mt_str parts[3] = {config->region, config->service, creds->secret_access_key};
+    size_t n = 0;
+
+    for (int i = 0; i < 3; i++) {
+        size_t len = parts[i].len < 256 ? parts[i].len : 256;
+        memcpy(buf + n, &len, sizeof(len));
+        memcpy(buf + n + sizeof(len), parts[i].ptr, len);
+        n += sizeof(len) + len;
+    }
+    mt_sha256((struct mt_str){(const char *)buf, n}, out);
+    mt_secure_zero(buf, sizeof(buf));
+}
+
+/* Derives the signing key for date, or takes it from the cache. */
+static bool signing_key(const struct mt_sigv4_config *config,
+                        const struct mt_sigv4_credentials *creds, struct mt_str date,
+                        unsigned char key[32])
+{
+    struct mt_sigv4_key_cache *cache = config->key_cache;
+    unsigned char scope[32];
+
+    if (cache == NULL)
+        return mt_sigv4_derive_key(creds->secret_access_key, date, config->region,
+                                   config->service, key);
+    key_scope(config, creds, scope);
+    if (cache->valid && memcmp(cache->date, date.ptr, 8) == 0 &&
+        memcmp(cache->scope, scope, 32) == 0) {
+        memcpy(key, cache->key, 32);
+        return true;
+    }
+    cache->valid = mt_sigv4_derive_key(creds->secret_access_key, date, config->region,
+                                       config->service, cache->key);
+    memcpy(cache->date, date.ptr, 8);
+    cache->date[8] = '\0';
+    memcpy(cache->scope, scope, 32);
+    memcpy(key, cache->key, 32);
+    return cache->valid;
+}
+
 static enum mt_status signature(const struct mt_sigv4_config *config,
                                 const struct mt_sigv4_credentials *creds,
                                 struct mt_sigv4_result *result, struct mt_err *err)
@@ -349,8 +401,8 @@ static enum mt_status signature(const struct mt_sigv4_config *config,
     unsigned char sig[32];
     struct mt_str date = {result->amz_date, 8};
 
-    bool ok = mt_sigv4_derive_key(creds->secret_access_key, date, config->region,
-                                  config->service, key) &&
+    bool ok = creds->secret_access_key.len <= SECRET_MAX &&
+              signing_key(config, creds, date, key) &&
               mt_sigv4_hmac_sha256((struct mt_str){(char *)key, 32},
                                    mt_buf_str(&result->string_to_sign), sig);
     mt_secure_zero(key, sizeof(key));

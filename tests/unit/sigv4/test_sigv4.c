@@ -335,7 +335,7 @@ static void sign_s3(const char *method, const char *path, const char *query,
                     const char *expected_signature)
 {
     struct mt_sigv4_config config = {MT_STR_LIT("us-east-1"), MT_STR_LIT("s3"), 0,
-                                     MT_SIGV4_RULES_S3};
+                                     MT_SIGV4_RULES_S3, NULL};
     struct mt_sigv4_request req = {
         .method = mt_str_from_cstr(method),
         .path = mt_str_from_cstr(path),
@@ -504,7 +504,7 @@ static void test_sigv4_dynamodb_shape(void **state)
         {MT_STR_LIT("X-Amz-Target"), MT_STR_LIT("DynamoDB_20120810.Query")},
     };
     struct mt_sigv4_config config = {MT_STR_LIT("eu-west-1"), MT_STR_LIT("dynamodb"),
-                                     INT64_C(1795417200123), MT_SIGV4_RULES_DEFAULT};
+                                     INT64_C(1795417200123), MT_SIGV4_RULES_DEFAULT, NULL};
     struct mt_sigv4_request req = {MT_STR_LIT("POST"), MT_STR_LIT("/"), MT_STR_NULL, h, 3,
                                    MT_STR_LIT("{}"), NULL};
     struct mt_sigv4_result r;
@@ -532,10 +532,58 @@ static void test_sigv4_dynamodb_shape(void **state)
     mt_sigv4_result_cleanup(&r);
 }
 
+/* The signature of a fixed DynamoDB request under config and creds. */
+static void signature_of(struct mt_sigv4_config *config, const struct mt_sigv4_credentials *creds,
+                         char out[MT_SIGV4_HEX_LEN + 1])
+{
+    const struct mt_sigv4_header h[] = {
+        {MT_STR_LIT("Host"), MT_STR_LIT("dynamodb.eu-west-1.amazonaws.com")},
+    };
+    struct mt_sigv4_request req = {MT_STR_LIT("POST"), MT_STR_LIT("/"), MT_STR_NULL, h, 1,
+                                   MT_STR_LIT("{}"), NULL};
+    struct mt_sigv4_result r;
+    struct mt_err err = {0};
+
+    mt_sigv4_result_init(&r);
+    assert_int_equal(mt_sigv4_sign(config, creds, &req, &r, &err), MT_OK);
+    memcpy(out, r.signature, MT_SIGV4_HEX_LEN + 1);
+    mt_sigv4_result_cleanup(&r);
+}
+
+static void test_sigv4_key_cache_gives_the_same_signatures(void **state)
+{
+    (void)state;
+    static const struct mt_sigv4_credentials other = {
+        LIT("AKIDEXAMPLE"), LIT("another-secret"), LIT("TOKEN-MARKER-abcdef")};
+    struct mt_sigv4_key_cache cache = {0};
+    struct mt_sigv4_config plain = {MT_STR_LIT("eu-west-1"), MT_STR_LIT("dynamodb"),
+                                    INT64_C(1795417200123), MT_SIGV4_RULES_DEFAULT, NULL};
+    struct mt_sigv4_config cached = plain;
+    char want[MT_SIGV4_HEX_LEN + 1], got[MT_SIGV4_HEX_LEN + 1];
+    cached.key_cache = &cache;
+
+    /* Same inputs twice, then each input the key derives from changed in turn. */
+    for (int step = 0; step < 6; step++) {
+        const struct mt_sigv4_credentials *creds = step == 4 ? &other : &s_token_creds;
+        if (step == 2)
+            plain.time_ms = cached.time_ms += MT_MS_PER_DAY; /* next day */
+        if (step == 3)
+            plain.region = cached.region = MT_STR_LIT("us-east-1");
+        if (step == 5)
+            plain.service = cached.service = MT_STR_LIT("s3");
+        signature_of(&plain, creds, want);
+        signature_of(&cached, creds, got);
+        assert_string_equal(got, want);
+        assert_true(cache.valid);
+    }
+    mt_sigv4_key_cache_cleanup(&cache);
+    assert_false(cache.valid);
+}
+
 static enum mt_status sign_bad(const struct mt_sigv4_header *h, size_t count, const char *hash,
                                unsigned flags, struct mt_err *err)
 {
-    struct mt_sigv4_config config = {MT_STR_LIT("us-east-1"), MT_STR_LIT("service"), 0, flags};
+    struct mt_sigv4_config config = {MT_STR_LIT("us-east-1"), MT_STR_LIT("service"), 0, flags, NULL};
     struct mt_sigv4_request req = {MT_STR_LIT("GET"), MT_STR_LIT("/"), MT_STR_NULL, h, count,
                                    MT_STR_LIT(""), hash};
     struct mt_sigv4_result r;
@@ -574,7 +622,7 @@ static void test_sigv4_refuses_missing_credentials(void **state)
     (void)state;
     const struct mt_sigv4_header host = {MT_STR_LIT("Host"), MT_STR_LIT("example.com")};
     struct mt_sigv4_config config = {MT_STR_LIT("us-east-1"), MT_STR_LIT("s3"), 0,
-                                     MT_SIGV4_RULES_S3};
+                                     MT_SIGV4_RULES_S3, NULL};
     struct mt_sigv4_request req = {MT_STR_LIT("GET"), MT_STR_LIT("/"), MT_STR_NULL, &host, 1,
                                    MT_STR_LIT(""), NULL};
     struct mt_sigv4_credentials creds = {MT_STR_LIT("AKID"), MT_STR_LIT(""), MT_STR_NULL};
@@ -639,6 +687,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sigv4_canonical_query),
         cmocka_unit_test(test_sigv4_canonical_value),
         cmocka_unit_test(test_sigv4_dynamodb_shape),
+        cmocka_unit_test(test_sigv4_key_cache_gives_the_same_signatures),
         cmocka_unit_test(test_sigv4_refuses_bad_requests),
         cmocka_unit_test(test_sigv4_refuses_missing_credentials),
     };
