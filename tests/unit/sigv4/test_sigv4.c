@@ -583,7 +583,8 @@ static void test_sigv4_key_cache_gives_the_same_signatures(void **state)
 static enum mt_status sign_bad(const struct mt_sigv4_header *h, size_t count, const char *hash,
                                unsigned flags, struct mt_err *err)
 {
-    struct mt_sigv4_config config = {MT_STR_LIT("us-east-1"), MT_STR_LIT("service"), 0, flags, NULL};
+    struct mt_sigv4_config config = {MT_STR_LIT("us-east-1"), MT_STR_LIT("service"), 0, flags,
+                                     NULL};
     struct mt_sigv4_request req = {MT_STR_LIT("GET"), MT_STR_LIT("/"), MT_STR_NULL, h, count,
                                    MT_STR_LIT(""), hash};
     struct mt_sigv4_result r;
