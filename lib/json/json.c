@@ -25,6 +25,32 @@ static inline bool plain_byte(unsigned char c)
     return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/*
+ * Skips whole 8-byte words of plain bytes, testing each word at once with
+ * the "has a byte less than n" and "has a zero byte" bit tricks (exact for
+ * whether such a byte exists): a byte is plain unless it is below 0x20, at
+ * or above 0x80, '"' or '\\'.  Returns where the first word holding another
+ * byte starts; the byte loop then finds it exactly.
+ */
+static size_t skip_plain_words(const unsigned char *s, size_t pos, size_t len)
+{
+    while (len - pos >= 8) {
+        uint64_t w;
+        memcpy(&w, s + pos, 8);
+        uint64_t quote = w ^ (ONES * '"');
+        uint64_t backslash = w ^ (ONES * '\\');
+        uint64_t special = (((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote) |
+                            ((backslash - ONES) & ~backslash) | w) & HIGHS;
+        if (special != 0)
+            break;
+        pos += 8;
+    }
+    return pos;
+}
+
 struct parser {
     struct mt_json_doc *doc;
     const unsigned char *s;
@@ -220,10 +246,14 @@ static bool decode_string(struct parser *p, size_t start, size_t end, struct mt_
         return fail_at(p, start, MT_ERR_NOMEM, "out of memory");
 
     for (size_t i = start; i < end;) {
-        if (p->s[i] != '\\') {
-            buf[n++] = (char)p->s[i++];
-            continue;
-        }
+        /* Copy the run up to the next escape in one go. */
+        const unsigned char *bs = memchr(p->s + i, '\\', end - i);
+        size_t run = bs != NULL ? (size_t)(bs - (p->s + i)) : end - i;
+        memcpy(buf + n, p->s + i, run);
+        n += run;
+        i += run;
+        if (i == end)
+            break;
         i++;
         if (!decode_escape(p, &i, buf, &n))
             return false;
@@ -240,6 +270,7 @@ static bool parse_string(struct parser *p, struct mt_str *out)
     bool escaped = false;
 
     for (;;) {
+        p->pos = skip_plain_words(p->s, p->pos, p->len);
         while (p->pos < p->len && plain_byte(p->s[p->pos]))
             p->pos++;
         if (p->pos >= p->len)
