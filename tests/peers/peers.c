@@ -41,8 +41,13 @@ static enum mt_status spawn_node(const char *script, const char *const *args, pi
         memcpy(&argv[n++], &args[i], sizeof(char *));
     argv[n] = NULL;
 
-    if (pipe(in) != 0 || pipe(out) != 0)
+    if (pipe(in) != 0)
         return mt_err_set(err, MT_ERR_IO, "cannot create pipes: %s", strerror(errno));
+    if (pipe(out) != 0) {
+        close(in[0]);
+        close(in[1]);
+        return mt_err_set(err, MT_ERR_IO, "cannot create pipes: %s", strerror(errno));
+    }
     for (int i = 0; i < 2; i++) {
         fcntl(in[i], F_SETFD, FD_CLOEXEC);
         fcntl(out[i], F_SETFD, FD_CLOEXEC);
@@ -153,6 +158,9 @@ enum mt_status mt_peers_read_back(const char *const *args, struct mt_buf *out,
     close(in_fd);
     st = read_all(out_fd, false, out, err);
     close(out_fd);
+    /* A read-back that went silent may never exit on its own; waiting for it would hang. */
+    if (st != MT_OK)
+        kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     if (st == MT_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
         st = mt_err_set(err, MT_ERR_IO, "read-back.mjs %s failed", args[0]);
