@@ -131,8 +131,8 @@ enum mt_status mt_test_child_read_line(int fd, const struct mt_test_child_option
             return mt_err_set(err, MT_ERR_TOO_LARGE, "%s printed a first line over %zu bytes",
                               child_name(o), size > 0 ? size - 1 : 0);
         if (!wait_readable(fd, deadline_ms))
-            return mt_err_set(err, MT_ERR_TIMEOUT, "%s printed no line within %d ms",
-                              child_name(o), o->line_timeout_ms);
+            return mt_err_set(err, MT_ERR_TIMEOUT, "%s printed no line within %d ms", child_name(o),
+                              o->line_timeout_ms);
 
         ssize_t n = read(fd, line + len, 1);
         if (n < 0 && errno == EINTR)
@@ -149,8 +149,8 @@ enum mt_status mt_test_child_read_line(int fd, const struct mt_test_child_option
 }
 
 enum mt_status mt_test_child_start(struct mt_test_child *child,
-                                   const struct mt_test_child_options *o, char *line,
-                                   size_t size, struct mt_err *err)
+                                   const struct mt_test_child_options *o, char *line, size_t size,
+                                   struct mt_err *err)
 {
     int out_fd = -1;
 

@@ -68,8 +68,8 @@ enum mt_status mt_test_child_read_line(int fd, const struct mt_test_child_option
  * one second and child holds none; statuses as for the two calls.
  */
 enum mt_status mt_test_child_start(struct mt_test_child *child,
-                                   const struct mt_test_child_options *o, char *line,
-                                   size_t size, struct mt_err *err);
+                                   const struct mt_test_child_options *o, char *line, size_t size,
+                                   struct mt_err *err);
 
 /*
  * Closes the child's stdin, waits up to grace_ms for it to exit, then sends

@@ -36,8 +36,8 @@ struct script {
 static void script_init(struct script *s, const char *text)
 {
     *s = (struct script){.argv = {"/bin/sh", "-c", text, NULL}};
-    s->o = (struct mt_test_child_options){.argv = s->argv, .name = "script",
-                                          .line_timeout_ms = 10000};
+    s->o =
+        (struct mt_test_child_options){.argv = s->argv, .name = "script", .line_timeout_ms = 10000};
 }
 
 /* Starts it, reading its first line into at most line_size bytes of s->line. */
