@@ -128,7 +128,7 @@ enum mt_status mt_test_child_read_line(int fd, const struct mt_test_child_option
 
     for (;;) {
         if (len + 1 >= size)
-            return mt_err_set(err, MT_ERR_TOO_LARGE, "%s printed a first line over %zu bytes",
+            return mt_err_set(err, MT_ERR_TOO_LARGE, "%s printed a line over %zu bytes",
                               child_name(o), size > 0 ? size - 1 : 0);
         if (!wait_readable(fd, deadline_ms))
             return mt_err_set(err, MT_ERR_TIMEOUT, "%s printed no line within %d ms", child_name(o),
@@ -138,7 +138,7 @@ enum mt_status mt_test_child_read_line(int fd, const struct mt_test_child_option
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return mt_err_set(err, MT_ERR_IO, "%s exited before printing its first line",
+            return mt_err_set(err, MT_ERR_IO, "%s exited before printing a whole line",
                               child_name(o));
         if (line[len] == '\n')
             break;

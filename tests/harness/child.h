@@ -34,7 +34,7 @@ struct mt_test_child_options {
     const char *const *argv; /* argv[0] is the program's path; NULL-terminated */
     const char *const *envp; /* "NAME=value" entries, NULL-terminated; NULL: the test's own */
     const char *name;        /* the child in error details; NULL: argv[0] */
-    int line_timeout_ms;     /* how long its first line may take to come */
+    int line_timeout_ms;     /* how long mt_test_child_read_line waits for a line */
 };
 
 /*

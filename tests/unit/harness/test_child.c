@@ -124,8 +124,7 @@ static void test_harness_child_start_reports_early_exit(void **state)
     struct script s;
 
     script_init(&s, "printf 'no newline'; exit 3");
-    assert_start_fails(&s, sizeof(s.line), MT_ERR_IO,
-                       "script exited before printing its first line");
+    assert_start_fails(&s, sizeof(s.line), MT_ERR_IO, "script exited before printing a whole line");
 }
 
 static void test_harness_child_start_rejects_long_line(void **state)
@@ -134,7 +133,7 @@ static void test_harness_child_start_rejects_long_line(void **state)
     struct script s;
 
     script_init(&s, "echo 123456789; exec cat >/dev/null");
-    assert_start_fails(&s, 8, MT_ERR_TOO_LARGE, "script printed a first line over 7 bytes");
+    assert_start_fails(&s, 8, MT_ERR_TOO_LARGE, "script printed a line over 7 bytes");
 }
 
 static void test_harness_child_spawn_reports_missing_program(void **state)
