@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The test side of mt_runtime_api: writing the events file, starting the
- * stand-in as a child (child.h), reading its port, and reading back its
- * records.
+ * The test side of mt_runtime_api: writing the events file into a temporary
+ * folder, starting the stand-in as a child (child.h), reading its port,
+ * reading back its records, and removing the folder when it stops.
  */
 #include "child.h"
 #include "runtime_api.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_ARGS 48
+#define TEMP_PREFIX "/tmp/mt-runtime-api-"
 
 /* It prints its port at once, and stops within about 150 ms of its stdin closing. */
 #define PORT_TIMEOUT_MS 10000
@@ -23,7 +27,7 @@ static enum mt_status write_events(struct mt_runtime_api *api, const char *const
                                    size_t count, char *events_path, size_t size,
                                    struct mt_err *err)
 {
-    char dir[] = "/tmp/mt-runtime-api-XXXXXX";
+    char dir[] = TEMP_PREFIX "XXXXXX";
     if (mkdtemp(dir) == NULL)
         return mt_err_set(err, MT_ERR_IO, "cannot create a temporary folder: %s",
                           strerror(errno));
@@ -54,22 +58,48 @@ enum mt_status mt_runtime_api_start(struct mt_runtime_api *api, const char *cons
     *api = (struct mt_runtime_api){.pid = -1, .stdin_fd = -1};
     enum mt_status st = write_events(api, events, count, events_path, sizeof(events_path), err);
     if (st != MT_OK)
-        return st;
+        goto out;
 
     for (size_t i = 0; extra_args != NULL && extra_args[i] != NULL && argc < MAX_ARGS - 1; i++)
         argv[argc++] = extra_args[i];
     st = mt_test_child_start(&child, &o, line, sizeof(line), err);
     if (st != MT_OK)
-        return st;
+        goto out;
 
     api->pid = child.pid;
     api->stdin_fd = child.stdin_fd;
     if (sscanf(line, "%d", &api->port) != 1) {
-        mt_runtime_api_stop(api);
-        return mt_err_set(err, MT_ERR_PARSE, "mt_runtime_api printed '%s'", line);
+        st = mt_err_set(err, MT_ERR_PARSE, "mt_runtime_api printed '%s'", line);
+        goto out;
     }
     snprintf(api->address, sizeof(api->address), "127.0.0.1:%d", api->port);
-    return MT_OK;
+out:
+    if (st != MT_OK)
+        mt_runtime_api_stop(api);
+    return st;
+}
+
+/*
+ * Removes the temporary folder of write_events and everything in it (the
+ * events, the records, and any file a test added, such as a release file of
+ * --pause-before).  Only a folder named as write_events names them is touched.
+ */
+static void remove_files(struct mt_runtime_api *api)
+{
+    char *slash = strrchr(api->out_path, '/');
+
+    if (strncmp(api->out_path, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0 || slash == NULL)
+        return;
+    *slash = '\0';
+    DIR *d = opendir(api->out_path);
+    for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(api->out_path);
+    api->out_path[0] = '\0';
 }
 
 void mt_runtime_api_stop(struct mt_runtime_api *api)
@@ -79,6 +109,7 @@ void mt_runtime_api_stop(struct mt_runtime_api *api)
     mt_test_child_stop(&child, STOP_GRACE_MS);
     api->pid = -1;
     api->stdin_fd = -1;
+    remove_files(api);
 }
 
 json_t *mt_runtime_api_records_of(const struct mt_runtime_api *api, const char *kind)
