@@ -1,115 +1,56 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The test side of mt_fault_server: spawning it, reading its ports, and its
- * control API spoken as plain HTTP/1.0 over a socket, so that scripting the
- * server does not depend on the HTTP client under test.
+ * The test side of mt_fault_server: starting it as a child (child.h) and
+ * reading its ports, and its control API spoken as plain HTTP/1.0 over a
+ * socket, so that scripting the server does not depend on the HTTP client
+ * under test.
  */
+#include "child.h"
 #include "fault.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
-/* Reads the "<port> <control port>" line, waiting at most 10 s. */
-static enum mt_status read_ports(struct mt_fault_server *s, int fd, struct mt_err *err)
-{
-    char line[64];
-    size_t len = 0;
-
-    while (len < sizeof(line) - 1 && memchr(line, '\n', len) == NULL) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 10000) <= 0)
-            return mt_err_set(err, MT_ERR_TIMEOUT, "mt_fault_server printed no ports");
-        ssize_t n = read(fd, line + len, sizeof(line) - 1 - len);
-        if (n <= 0)
-            return mt_err_set(err, MT_ERR_IO, "mt_fault_server exited before printing ports");
-        len += (size_t)n;
-    }
-    line[len] = '\0';
-    if (sscanf(line, "%d %d", &s->port, &s->control_port) != 2)
-        return mt_err_set(err, MT_ERR_PARSE, "mt_fault_server printed '%s'", line);
-    return MT_OK;
-}
+/* Its ports line comes within 10 s; delayed answers may need 5 s to finish once stopped. */
+#define PORTS_TIMEOUT_MS 10000
+#define STOP_GRACE_MS 5000
 
 enum mt_status mt_fault_start(struct mt_fault_server *s, bool tls, struct mt_err *err)
 {
-    int in[2] = {-1, -1};
-    int out[2] = {-1, -1};
-    posix_spawn_file_actions_t fa;
-    char *plain_argv[] = {MT_FAULT_SERVER, NULL};
-    char *tls_argv[] = {MT_FAULT_SERVER, "--tls", MT_FAULT_CERT, MT_FAULT_KEY, NULL};
-    enum mt_status st = MT_ERR_IO;
+    const char *plain_argv[] = {MT_FAULT_SERVER, NULL};
+    const char *tls_argv[] = {MT_FAULT_SERVER, "--tls", MT_FAULT_CERT, MT_FAULT_KEY, NULL};
+    struct mt_test_child_options o = {.argv = tls ? tls_argv : plain_argv,
+                                      .name = "mt_fault_server",
+                                      .line_timeout_ms = PORTS_TIMEOUT_MS};
+    struct mt_test_child child;
+    char line[64];
 
     *s = (struct mt_fault_server){.pid = -1, .stdin_fd = -1};
-    if (pipe(in) != 0 || pipe(out) != 0) {
-        mt_err_set(err, st, "cannot create pipes: %s", strerror(errno));
-        goto out;
-    }
-
-    /* Only the dup2 copies below reach the server; the originals close on exec. */
-    for (int i = 0; i < 2; i++) {
-        fcntl(in[i], F_SETFD, FD_CLOEXEC);
-        fcntl(out[i], F_SETFD, FD_CLOEXEC);
-    }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    int rc = posix_spawn(&s->pid, MT_FAULT_SERVER, &fa, NULL, tls ? tls_argv : plain_argv,
-                         environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        s->pid = -1;
-        mt_err_set(err, st, "cannot start %s: %s", MT_FAULT_SERVER, strerror(rc));
-        goto out;
-    }
-
-    s->stdin_fd = in[1];
-    in[1] = -1;
-    st = read_ports(s, out[0], err);
-out:
-    for (int i = 0; i < 2; i++) {
-        if (in[i] >= 0)
-            close(in[i]);
-        if (out[i] >= 0)
-            close(out[i]);
-    }
+    enum mt_status st = mt_test_child_start(&child, &o, line, sizeof(line), err);
     if (st != MT_OK)
+        return st;
+
+    s->pid = child.pid;
+    s->stdin_fd = child.stdin_fd;
+    if (sscanf(line, "%d %d", &s->port, &s->control_port) != 2) {
         mt_fault_stop(s);
-    return st;
+        return mt_err_set(err, MT_ERR_PARSE, "mt_fault_server printed '%s'", line);
+    }
+    return MT_OK;
 }
 
 void mt_fault_stop(struct mt_fault_server *s)
 {
-    if (s->stdin_fd >= 0)
-        close(s->stdin_fd);
-    s->stdin_fd = -1;
-    if (s->pid <= 0)
-        return;
+    struct mt_test_child child = {.pid = s->pid, .stdin_fd = s->stdin_fd};
 
-    /* Give it 5 s to finish delayed answers, then kill this one process. */
-    for (int i = 0; i < 500; i++) {
-        if (waitpid(s->pid, NULL, WNOHANG) == s->pid) {
-            s->pid = -1;
-            return;
-        }
-        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
-    }
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, NULL, 0);
+    mt_test_child_stop(&child, STOP_GRACE_MS);
     s->pid = -1;
+    s->stdin_fd = -1;
 }
 
 /* Sends one control request and reads the answer body into out (may be NULL). */

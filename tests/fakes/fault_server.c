@@ -33,12 +33,13 @@
  *
  * This is test code: it trusts its scripts and favours clarity over speed.
  */
+#include "stand_in.h"
+
 #include "mt/buf.h"
 
 #include <microhttpd.h>
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -77,11 +78,6 @@ struct server_state {
 /* Per connection: whether it has carried a data request yet. */
 struct conn_state {
     bool counted;
-};
-
-/* Per request: the body as it arrives. */
-struct request_state {
-    struct mt_buf body;
 };
 
 static struct server_state s_state = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -354,38 +350,14 @@ static enum MHD_Result reset_connection(struct MHD_Connection *conn)
     return MHD_NO;
 }
 
-/* Collects the body; true once the request is complete. */
-static bool collect_body(void **con_cls, const char *data, size_t *size)
+/* A data request: the next scripted step answers it. */
+static enum MHD_Result on_data(struct MHD_Connection *conn, const char *method, const char *url,
+                               struct stand_in_request *req)
 {
-    struct request_state *rs = *con_cls;
-    if (rs == NULL) {
-        rs = calloc(1, sizeof(*rs));
-        mt_buf_init(&rs->body, MAX_REQUEST_BODY);
-        *con_cls = rs;
-        return false;
-    }
-    if (*size != 0) {
-        mt_buf_append(&rs->body, data, *size);
-        *size = 0;
-        return false;
-    }
-    return true;
-}
-
-static enum MHD_Result on_data(void *cls, struct MHD_Connection *conn, const char *url,
-                               const char *method, const char *version, const char *upload,
-                               size_t *upload_size, void **con_cls)
-{
-    (void)cls;
-    (void)version;
-    if (!collect_body(con_cls, upload, upload_size))
-        return MHD_YES;
-
-    struct request_state *rs = *con_cls;
     struct step s;
     pthread_mutex_lock(&s_state.lock);
     long seq = ++s_state.requests;
-    record_request(conn, method, url, &rs->body);
+    record_request(conn, method, url, &req->body);
     take_step(&s);
     pthread_mutex_unlock(&s_state.lock);
 
@@ -406,19 +378,12 @@ static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status,
     return rc;
 }
 
-static enum MHD_Result on_control(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls)
+static enum MHD_Result on_control(struct MHD_Connection *conn, const char *method,
+                                  const char *url, struct stand_in_request *req)
 {
-    (void)cls;
-    (void)version;
-    if (!collect_body(con_cls, upload, upload_size))
-        return MHD_YES;
-
-    struct request_state *rs = *con_cls;
     char text[128];
     if (strcmp(method, "POST") == 0 && strcmp(url, "/script") == 0) {
-        bool ok = mt_buf_append_byte(&rs->body, '\0') == MT_OK && add_script(rs->body.data);
+        bool ok = mt_buf_append_byte(&req->body, '\0') == MT_OK && add_script(req->body.data);
         return answer_text(conn, ok ? 200 : 400, ok ? "ok\n" : "bad script\n");
     }
     if (strcmp(method, "POST") == 0 && strcmp(url, "/clear") == 0) {
@@ -442,20 +407,6 @@ static enum MHD_Result on_control(void *cls, struct MHD_Connection *conn, const 
                                            : answer_text(conn, 404, "no such control\n");
     mt_buf_cleanup(&copy);
     return rc;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode code)
-{
-    (void)cls;
-    (void)conn;
-    (void)code;
-    struct request_state *rs = *con_cls;
-    if (rs != NULL) {
-        mt_buf_cleanup(&rs->body);
-        free(rs);
-        *con_cls = NULL;
-    }
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -488,38 +439,6 @@ static char *read_file(const char *path)
     return b.data;
 }
 
-/* Starts one daemon on 127.0.0.1 with an ephemeral port; cert and key NULL for plain HTTP. */
-static struct MHD_Daemon *start(MHD_AccessHandlerCallback handler, const char *cert,
-                                const char *key)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG;
-    if (cert != NULL)
-        flags |= MHD_USE_TLS;
-
-    /* For plain HTTP the certificate options are cut off by an early MHD_OPTION_END. */
-    return MHD_start_daemon(flags, 0, NULL, NULL, handler, NULL,
-                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1 << 20,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                            MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-                            cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
-                            MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
-}
-
-static int daemon_port(struct MHD_Daemon *d)
-{
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    return info != NULL ? info->port : 0;
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    s_stopping = 1;
-}
-
 /* Blocks until stdin ends or a stop signal arrives. */
 static void wait_for_stop(void)
 {
@@ -549,19 +468,22 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    static const struct stand_in_site data_site = {on_data, MAX_REQUEST_BODY};
+    static const struct stand_in_site control_site = {on_control, MAX_REQUEST_BODY};
+    int data_port = 0;
+    int control_port = 0;
+
+    stand_in_catch_stop_signals(&s_stopping);
     mt_buf_init(&s_state.last, MAX_REQUEST_BODY + 65536);
 
-    struct MHD_Daemon *data = start(on_data, cert, key);
-    struct MHD_Daemon *control = start(on_control, NULL, NULL);
+    struct MHD_Daemon *data = stand_in_start(&data_site, on_connection, cert, key, &data_port);
+    struct MHD_Daemon *control = stand_in_start(&control_site, on_connection, NULL, NULL,
+                                                &control_port);
     if (data == NULL || control == NULL) {
         fprintf(stderr, "mt_fault_server: cannot listen on 127.0.0.1\n");
         return 1;
     }
-    printf("%d %d\n", daemon_port(data), daemon_port(control));
+    printf("%d %d\n", data_port, control_port);
     fflush(stdout);
 
     wait_for_stop();

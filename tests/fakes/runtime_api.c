@@ -36,6 +36,8 @@
  * ends as above, gets SIGTERM or SIGINT, or, with --watch-stdin, its stdin
  * reaches end of file.  This is test code: clarity over speed.
  */
+#include "stand_in.h"
+
 #include "mt/buf.h"
 #include "mt/clock.h"
 
@@ -43,7 +45,6 @@
 #include <microhttpd.h>
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -51,7 +52,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,12 +98,6 @@ struct state {
 /* Per connection. */
 struct conn_state {
     long number;
-};
-
-/* Per request: the body as it arrives. */
-struct request_state {
-    struct mt_buf body;
-    bool too_large;
 };
 
 static struct settings s_cfg = {.deadline_ms = 30000};
@@ -344,7 +338,7 @@ static bool take_id(const char *id)
 
 /* A POST whose body has fully arrived. */
 static enum MHD_Result on_post(struct MHD_Connection *c, const char *path,
-                               struct request_state *rs)
+                               struct stand_in_request *rs)
 {
     char id[256] = "";
     const char *kind = NULL;
@@ -389,48 +383,15 @@ static enum MHD_Result on_post(struct MHD_Connection *c, const char *path,
     return answer(c, 202, accepted, NULL);
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+/* A request whose body has fully arrived. */
+static enum MHD_Result on_request(struct MHD_Connection *c, const char *method, const char *url,
+                                  struct stand_in_request *rs)
 {
-    (void)cls;
-    (void)version;
-    struct request_state *rs = *con_cls;
-
-    if (rs == NULL) {
-        rs = calloc(1, sizeof(*rs));
-        if (rs == NULL)
-            return MHD_NO;
-        mt_buf_init(&rs->body, MAX_POST_BYTES);
-        *con_cls = rs;
-        return MHD_YES;
-    }
-    if (*upload_data_size > 0) {
-        if (mt_buf_append(&rs->body, upload_data, *upload_data_size) != MT_OK)
-            rs->too_large = true;
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
     if (strcmp(method, "GET") == 0 && strcmp(url, PREFIX "invocation/next") == 0)
         return on_next(c);
     if (strcmp(method, "POST") == 0)
         return on_post(c, url, rs);
     return answer(c, 404, "{\"errorMessage\":\"no such path\"}", NULL);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
-{
-    (void)cls;
-    (void)c;
-    (void)toe;
-    struct request_state *rs = *con_cls;
-    if (rs != NULL) {
-        mt_buf_cleanup(&rs->body);
-        free(rs);
-        *con_cls = NULL;
-    }
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -449,12 +410,6 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         free(*socket_context);
         *socket_context = NULL;
     }
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    s_stopping = 1;
 }
 
 /* Waits for the end: a signal, the run's own end, or end of stdin when watched. */
@@ -501,20 +456,12 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    static const struct stand_in_site site = {on_request, MAX_POST_BYTES};
+    int port = 0;
 
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)1 << 20, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
-    const union MHD_DaemonInfo *info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)
-                                         : NULL;
-    if (info == NULL || !write_port(info->port)) {
+    stand_in_catch_stop_signals(&s_stopping);
+    struct MHD_Daemon *d = stand_in_start(&site, on_connection, NULL, NULL, &port);
+    if (d == NULL || !write_port(port)) {
         fprintf(stderr, "mt_runtime_api: cannot listen on 127.0.0.1\n");
         return 1;
     }

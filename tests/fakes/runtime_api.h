@@ -29,13 +29,16 @@ struct mt_runtime_api {
  * Starts the stand-in serving the events (one JSON document per string;
  * count of them) with extra command-line arguments (NULL-terminated list,
  * may be NULL), e.g. {"--fault", "post:1:drop", NULL}.  Files go in a fresh
- * temporary folder.
+ * temporary folder, which mt_runtime_api_stop removes.
  */
 enum mt_status mt_runtime_api_start(struct mt_runtime_api *api, const char *const *events,
                                     size_t count, const char *const *extra_args,
                                     struct mt_err *err);
 
-/* Stops the stand-in and reaps it.  Safe on one that never started or has ended. */
+/*
+ * Stops the stand-in, reaps it and removes its folder, so read its records
+ * first.  Safe on one that never started or has ended.
+ */
 void mt_runtime_api_stop(struct mt_runtime_api *api);
 
 /* Everything recorded so far, as a JSON array of the records.  Free with json_decref. */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Child processes for tests: run a program and capture what it printed, or
- * start a peer server, learn its port and stop it again by PID.  Output is
- * captured through temporary files, not pipes, so a chatty child can never
- * block on a full pipe while the test waits for it.
+ * start a peer server, learn its port and stop it again by PID, using the
+ * line reading and the wait-then-kill of child.c.  Output is captured
+ * through temporary files, not pipes, so a chatty child can never block on
+ * a full pipe while the test waits for it.
  */
+#include "child.h"
 #include "harness.h"
 #include "proc.h"
 
@@ -12,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,32 +120,12 @@ void mt_test_run_cleanup(struct mt_test_run *run)
     mt_buf_cleanup(&run->err);
 }
 
-/* Reads the peer's first line within the deadline; false when it does not come. */
-static bool read_first_line(int fd, char *line, size_t size)
-{
-    size_t len = 0;
-    int64_t deadline = now_ms() + 15000;
-
-    while (len + 1 < size) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int64_t left = deadline - now_ms();
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            return false;
-        ssize_t n = read(fd, line + len, 1);
-        if (n <= 0)
-            return false;
-        if (line[len] == '\n')
-            break;
-        len++;
-    }
-    line[len] = '\0';
-    return true;
-}
-
 void mt_test_peer_start(const char *const argv[], struct mt_test_peer *peer)
 {
     int fds[2];
     char line[64];
+    struct mt_test_child_options o = {.argv = argv, .line_timeout_ms = 15000};
+    struct mt_err err = {0};
 
     if (pipe(fds) != 0)
         fail_msg("pipe failed: %s", strerror(errno));
@@ -162,27 +143,23 @@ void mt_test_peer_start(const char *const argv[], struct mt_test_peer *peer)
     peer->out_fd = fds[0];
     peer->port = 0;
 
-    if (!read_first_line(fds[0], line, sizeof(line)) || sscanf(line, "PORT %d", &peer->port) != 1) {
+    if (mt_test_child_read_line(fds[0], &o, line, sizeof(line), &err) != MT_OK ||
+        sscanf(line, "PORT %d", &peer->port) != 1) {
         mt_test_peer_stop(peer);
-        fail_msg("peer '%s %s' did not announce its port", argv[0], argv[1] ? argv[1] : "");
+        fail_msg("peer '%s %s' did not announce its port: %s", argv[0], argv[1] ? argv[1] : "",
+                 err.code != MT_OK ? mt_err_text(&err) : line);
     }
 }
 
 void mt_test_peer_stop(struct mt_test_peer *peer)
 {
-    int status;
+    /* Its stdin is /dev/null, so the child helper only waits and, if need be, kills. */
+    struct mt_test_child child = {.pid = peer->pid, .stdin_fd = -1};
 
     if (peer->pid <= 0)
         return;
     kill(peer->pid, SIGTERM);
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(peer->pid, &status, WNOHANG) == peer->pid)
-            goto reaped;
-        usleep(50000);
-    }
-    kill(peer->pid, SIGKILL);
-    waitpid(peer->pid, &status, 0);
-reaped:
+    mt_test_child_stop(&child, 5000);
     close(peer->out_fd);
     peer->pid = 0;
 }

@@ -1,86 +1,64 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The C side of the npm stand-ins: spawning node, reading the address line,
- * stopping by closed stdin then by PID, and running the SDK read-back tool.
+ * The C side of the npm stand-ins: starting node as a child (child.h),
+ * reading the address line, stopping by closed stdin then by PID, and
+ * running the SDK read-back tool.
  */
+#include "child.h"
 #include "peers.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define MAX_ARGS 16
 
-/* Spawns node script args with stdin and stdout on pipes. */
-static enum mt_status spawn_node(const char *script, const char *const *args, pid_t *pid,
-                                 int *in_fd, int *out_fd, struct mt_err *err)
-{
+/* A peer that prints nothing for this long is taken to be stuck. */
+#define SILENCE_MS 30000
+
+/* The stand-ins get a second to end after their stdin closes. */
+#define STOP_GRACE_MS 1000
+
+/* The command line of one node script: node, the script's path, then the arguments. */
+struct node_command {
     char path[4096];
-    char *argv[MAX_ARGS + 3];
-    int in[2], out[2];
-    posix_spawn_file_actions_t fa;
+    const char *argv[MAX_ARGS + 3];
+};
+
+/* Fills cmd for script with args (NULL-terminated, may be NULL) and says how to start it. */
+static struct mt_test_child_options node_command(struct node_command *cmd, const char *script,
+                                                 const char *const *args)
+{
     size_t n = 0;
 
-    snprintf(path, sizeof(path), "%s/%s", MT_PEERS_DIR, script);
-    static char node[] = MT_NODE;
-    argv[n++] = node;
-    argv[n++] = path;
-    /* posix_spawn takes char *const[] but never writes through it. */
+    snprintf(cmd->path, sizeof(cmd->path), "%s/%s", MT_PEERS_DIR, script);
+    cmd->argv[n++] = MT_NODE;
+    cmd->argv[n++] = cmd->path;
     for (size_t i = 0; args != NULL && args[i] != NULL && n < MAX_ARGS + 2; i++)
-        memcpy(&argv[n++], &args[i], sizeof(char *));
-    argv[n] = NULL;
-
-    if (pipe(in) != 0 || pipe(out) != 0)
-        return mt_err_set(err, MT_ERR_IO, "cannot create pipes: %s", strerror(errno));
-    for (int i = 0; i < 2; i++) {
-        fcntl(in[i], F_SETFD, FD_CLOEXEC);
-        fcntl(out[i], F_SETFD, FD_CLOEXEC);
-    }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-    int rc = posix_spawn(pid, node, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-        close(in[1]);
-        close(out[0]);
-        return mt_err_set(err, MT_ERR_IO, "cannot start %s: %s", MT_NODE, strerror(rc));
-    }
-    *in_fd = in[1];
-    *out_fd = out[0];
-    return MT_OK;
+        cmd->argv[n++] = args[i];
+    cmd->argv[n] = NULL;
+    return (struct mt_test_child_options){.argv = cmd->argv, .name = script,
+                                          .line_timeout_ms = SILENCE_MS};
 }
 
-/* Reads fd to its end (or until a newline when line_only), waiting at most 30 s. */
-static enum mt_status read_all(int fd, bool line_only, struct mt_buf *out, struct mt_err *err)
+/* Reads fd to its end into out, giving up after SILENCE_MS without output. */
+static enum mt_status read_all(int fd, struct mt_buf *out, struct mt_err *err)
 {
     char chunk[4096];
     for (;;) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 30000) <= 0)
+        if (poll(&p, 1, SILENCE_MS) <= 0)
             return mt_err_set(err, MT_ERR_TIMEOUT, "a test peer printed nothing for 30 s");
         ssize_t n = read(fd, chunk, sizeof(chunk));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return line_only ? mt_err_set(err, MT_ERR_IO, "a test peer exited early") : MT_OK;
+            return MT_OK;
         if (mt_buf_append(out, chunk, (size_t)n) != MT_OK)
             return mt_err_set(err, MT_ERR_NOMEM, "out of memory");
-        if (line_only && memchr(chunk, '\n', (size_t)n) != NULL)
-            return MT_OK;
     }
 }
 
@@ -92,69 +70,64 @@ static void copy_url(json_t *doc, const char *key, char *out, size_t size)
 
 enum mt_status mt_peers_start(struct mt_peers *p, const char *const *args, struct mt_err *err)
 {
-    struct mt_buf line;
-    int out_fd = -1;
+    struct node_command cmd;
+    struct mt_test_child_options o = node_command(&cmd, "stand-ins.mjs", args);
+    struct mt_test_child child;
+    char line[512];
 
     memset(p, 0, sizeof(*p));
     p->pid = -1;
     p->stdin_fd = -1;
-    mt_buf_init(&line, 0);
-    enum mt_status st = spawn_node("stand-ins.mjs", args, &p->pid, &p->stdin_fd, &out_fd, err);
-    if (st == MT_OK)
-        st = read_all(out_fd, true, &line, err);
-    json_t *doc = st == MT_OK ? json_loads(line.data, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
-    if (st == MT_OK && !json_is_object(doc))
-        st = mt_err_set(err, MT_ERR_PARSE, "stand-ins printed '%s'", line.data);
-    if (st == MT_OK) {
+    enum mt_status st = mt_test_child_start(&child, &o, line, sizeof(line), err);
+    if (st != MT_OK)
+        return st;
+
+    p->pid = child.pid;
+    p->stdin_fd = child.stdin_fd;
+    json_t *doc = json_loads(line, 0, NULL);
+    if (!json_is_object(doc)) {
+        st = mt_err_set(err, MT_ERR_PARSE, "stand-ins printed '%s'", line);
+        mt_peers_stop(p);
+    } else {
         copy_url(doc, "dynamodb", p->dynamodb, sizeof(p->dynamodb));
         copy_url(doc, "s3", p->s3, sizeof(p->s3));
         copy_url(doc, "fault", p->fault, sizeof(p->fault));
     }
     json_decref(doc);
-    if (out_fd >= 0)
-        close(out_fd);
-    mt_buf_cleanup(&line);
-    if (st != MT_OK)
-        mt_peers_stop(p);
     return st;
 }
 
 void mt_peers_stop(struct mt_peers *p)
 {
-    if (p->stdin_fd >= 0)
-        close(p->stdin_fd);
-    p->stdin_fd = -1;
-    if (p->pid <= 0)
-        return;
-    for (int i = 0; i < 50; i++) {
-        if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
-            p->pid = -1;
-            return;
-        }
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, NULL, 0);
+    struct mt_test_child child = {.pid = p->pid, .stdin_fd = p->stdin_fd};
+
+    mt_test_child_stop(&child, STOP_GRACE_MS);
     p->pid = -1;
+    p->stdin_fd = -1;
 }
 
 enum mt_status mt_peers_read_back(const char *const *args, struct mt_buf *out,
                                   struct mt_err *err)
 {
-    pid_t pid = -1;
-    int in_fd = -1, out_fd = -1;
-    int status = 0;
+    struct node_command cmd;
+    struct mt_test_child_options o = node_command(&cmd, "read-back.mjs", args);
+    struct mt_test_child child;
+    int out_fd = -1;
 
     mt_buf_init(out, 0);
-    enum mt_status st = spawn_node("read-back.mjs", args, &pid, &in_fd, &out_fd, err);
+    enum mt_status st = mt_test_child_spawn(&child, &o, &out_fd, err);
     if (st != MT_OK)
         return st;
-    close(in_fd);
-    st = read_all(out_fd, false, out, err);
+
+    /* It reads nothing from stdin, and ends once it has printed everything. */
+    close(child.stdin_fd);
+    child.stdin_fd = -1;
+    st = read_all(out_fd, out, err);
     close(out_fd);
-    waitpid(pid, &status, 0);
-    if (st == MT_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+
+    /* A read-back that went silent may never exit on its own: kill it at once. */
+    int code = mt_test_child_stop(&child, st == MT_OK ? SILENCE_MS : 0);
+    if (st == MT_OK && code != 0)
         st = mt_err_set(err, MT_ERR_IO, "read-back.mjs %s failed", args[0]);
     if (st == MT_OK && out->data == NULL)
         mt_buf_append(out, "", 0);
