@@ -75,6 +75,16 @@ bool mt_ddb_item_n(const json_t *item, const char *name, int64_t *out);
 json_t *mt_ddb_batch_write_body(const char *table, json_t *items);
 
 /*
+ * Appends value as compact JSON to out: what json_dumps(value, JSON_COMPACT)
+ * gives, written straight into a buffer (objects in insertion order, UTF-8
+ * kept, control characters, quotes and backslashes escaped).  Request bodies
+ * are encoded once per request, so this is on every write's path.
+ * MT_ERR_NOMEM, MT_ERR_TOO_LARGE past the buffer's cap, MT_ERR_INVALID for a
+ * real number that is not finite.
+ */
+enum mt_status mt_ddb_json_encode(const json_t *value, struct mt_buf *out);
+
+/*
  * The items of a BatchWriteItem response's UnprocessedItems for table, as a
  * new array (empty when all were processed); *out is NULL on failure.
  * MT_ERR_SCHEMA when the response is not shaped as documented.

@@ -193,16 +193,20 @@ enum mt_status mt_ddb_call(struct mt_ddb_client *client, const char *operation,
     struct ddb_call call = {.client = client};
     struct mt_http_response resp;
     struct mt_err transport = {0};
-    char *text = json_dumps(body, JSON_COMPACT);
+    struct mt_buf text;
     enum mt_status st;
 
     *response = NULL;
     if (aws_error != NULL)
         memset(aws_error, 0, sizeof(*aws_error));
-    if (text == NULL)
-        return mt_err_set(err, MT_ERR_NOMEM, "out of memory encoding DynamoDB %s", operation);
+    mt_buf_init(&text, 0);
+    st = mt_ddb_json_encode(body, &text);
+    if (st != MT_OK) {
+        mt_buf_cleanup(&text);
+        return mt_err_set(err, st, "cannot encode DynamoDB %s: %s", operation, mt_status_str(st));
+    }
     snprintf(call.target, sizeof(call.target), "DynamoDB_20120810.%s", operation);
-    call.body = mt_str_from_cstr(text);
+    call.body = mt_buf_str(&text);
     mt_sha256_hex(call.body, call.payload_hash);
     mt_http_response_init(&resp);
 
@@ -222,7 +226,7 @@ enum mt_status mt_ddb_call(struct mt_ddb_client *client, const char *operation,
            subject, resp.status, resp.attempts);
 out:
     mt_http_response_cleanup(&resp);
-    free(text);
+    mt_buf_cleanup(&text);
     return st;
 }
 

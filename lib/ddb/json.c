@@ -9,6 +9,7 @@
 #include "mt/ddb.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,4 +261,120 @@ enum mt_status mt_ddb_batch_get_result(const json_t *response, const char *table
     if (json_array_size(*unprocessed) == 0)
         *unprocessed = NULL;
     return MT_OK;
+}
+
+/* Appends s as a JSON string: runs of plain bytes copied whole, the rest escaped. */
+static enum mt_status encode_string(const char *s, size_t len, struct mt_buf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    enum mt_status st = mt_buf_append_byte(out, '"');
+    size_t run = 0;
+
+    for (size_t i = 0; i < len && st == MT_OK; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        st = mt_buf_append(out, s + run, i - run);
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t n = 2;
+        if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+            esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+        } else if (c < 0x20) {
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xf];
+            n = 6;
+        }
+        if (st == MT_OK)
+            st = mt_buf_append(out, esc, n);
+        run = i + 1;
+    }
+    if (st == MT_OK)
+        st = mt_buf_append(out, s + run, len - run);
+    return st == MT_OK ? mt_buf_append_byte(out, '"') : st;
+}
+
+/*
+ * A real as jansson writes it: %.17g, with ".0" added when it has neither a
+ * point nor an exponent, and the exponent's '+' and leading zeros dropped.
+ */
+static enum mt_status encode_real(double d, struct mt_buf *out)
+{
+    char text[48];
+
+    if (!isfinite(d))
+        return MT_ERR_INVALID;
+    int len = snprintf(text, sizeof(text) - 2, "%.17g", d);
+    if (len < 0)
+        return MT_ERR_INVALID;
+    if (strpbrk(text, ".e") == NULL)
+        memcpy(text + len, ".0", 3);
+
+    char *e = strchr(text, 'e');
+    if (e == NULL)
+        return mt_buf_append_cstr(out, text);
+    char *start = e + 1, *end = e + 2;
+    if (*start == '-')
+        start++;
+    while (*end == '0')
+        end++;
+    memmove(start, end, strlen(end) + 1);
+    return mt_buf_append_cstr(out, text);
+}
+
+static enum mt_status encode_container(const json_t *value, struct mt_buf *out)
+{
+    enum mt_status st;
+    bool first = true;
+
+    if (json_is_array(value)) {
+        size_t i;
+        const json_t *v;
+        st = mt_buf_append_byte(out, '[');
+        json_array_foreach(value, i, v) {
+            if (st == MT_OK && !first)
+                st = mt_buf_append_byte(out, ',');
+            if (st == MT_OK)
+                st = mt_ddb_json_encode(v, out);
+            first = false;
+        }
+        return st == MT_OK ? mt_buf_append_byte(out, ']') : st;
+    }
+    const char *key;
+    size_t key_len;
+    json_t *v;
+    st = mt_buf_append_byte(out, '{');
+    json_object_keylen_foreach((json_t *)(uintptr_t)value, key, key_len, v) {
+        if (st == MT_OK && !first)
+            st = mt_buf_append_byte(out, ',');
+        if (st == MT_OK)
+            st = encode_string(key, key_len, out);
+        if (st == MT_OK)
+            st = mt_buf_append_byte(out, ':');
+        if (st == MT_OK)
+            st = mt_ddb_json_encode(v, out);
+        first = false;
+    }
+    return st == MT_OK ? mt_buf_append_byte(out, '}') : st;
+}
+
+enum mt_status mt_ddb_json_encode(const json_t *value, struct mt_buf *out)
+{
+    switch (json_typeof(value)) {
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        return encode_container(value, out);
+    case JSON_STRING:
+        return encode_string(json_string_value(value), json_string_length(value), out);
+    case JSON_INTEGER:
+        return mt_buf_appendf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+    case JSON_REAL:
+        return encode_real(json_real_value(value), out);
+    case JSON_TRUE:
+        return mt_buf_append(out, "true", 4);
+    case JSON_FALSE:
+        return mt_buf_append(out, "false", 5);
+    default:
+        return mt_buf_append(out, "null", 4);
+    }
 }

@@ -8,6 +8,7 @@
 
 #include "mt/ddb.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void test_ddb_error_parse(void **state)
@@ -140,6 +141,37 @@ static void test_ddb_create_table_shape(void **state)
     json_decref(body);
 }
 
+/* The encoder must write what jansson's own json_dumps writes, byte for byte. */
+static void test_ddb_json_encode_matches_jansson(void **state)
+{
+    (void)state;
+    static const char *const docs[] = {
+        "{}", "[]", "[null,true,false,0,-1,9223372036854775807,-9223372036854775808]",
+        "{\"a\":{\"S\":\"plain\"},\"b\":[{\"N\":\"42\"}],\"c\":\"\"}",
+        "\"quotes \\\" and backslashes \\\\ and slash /\"",
+        "\"controls \\n \\r \\t \\b \\f \\u0001 \\u001f \\u007f\"",
+        "\"UTF-8 caf\u00e9 \\u00e9 \\ud83d\\udce7\"",
+        "{\"RequestItems\":{\"t\":[{\"PutRequest\":{\"Item\":"
+        "{\"pk\":{\"S\":\"2026-11-23#07\"}}}}]}}",
+        "[1.5,-0.25,1e300,1e-5,1e5,-2.5e-300,0.1,123456789012345678.0,3.0,-0.0]",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        json_error_t e;
+        json_t *v = json_loads(docs[i], JSON_DECODE_ANY, &e);
+        if (v == NULL)
+            fail_msg("fixture %zu: %s", i, e.text);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        struct mt_buf got;
+        mt_buf_init(&got, 0);
+        assert_int_equal(mt_ddb_json_encode(v, &got), MT_OK);
+        if (strcmp(got.data, want) != 0)
+            fail_msg("fixture %zu: got %s, want %s", i, got.data, want);
+        mt_buf_cleanup(&got);
+        free(want);
+        json_decref(v);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +180,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ddb_query_shapes),
         cmocka_unit_test(test_ddb_attrs),
         cmocka_unit_test(test_ddb_create_table_shape),
+        cmocka_unit_test(test_ddb_json_encode_matches_jansson),
     };
     return mt_test_main(argc, argv, tests, sizeof(tests) / sizeof(tests[0]), __FILE__);
 }
