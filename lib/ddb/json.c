@@ -340,15 +340,15 @@ static enum mt_status encode_container(const json_t *value, struct mt_buf *out)
         }
         return st == MT_OK ? mt_buf_append_byte(out, ']') : st;
     }
+    /* Keys are C strings here: jansson 2.13, which the Lambda build uses, has no key lengths. */
     const char *key;
-    size_t key_len;
     json_t *v;
     st = mt_buf_append_byte(out, '{');
-    json_object_keylen_foreach((json_t *)(uintptr_t)value, key, key_len, v) {
+    json_object_foreach((json_t *)(uintptr_t)value, key, v) {
         if (st == MT_OK && !first)
             st = mt_buf_append_byte(out, ',');
         if (st == MT_OK)
-            st = encode_string(key, key_len, out);
+            st = encode_string(key, strlen(key), out);
         if (st == MT_OK)
             st = mt_buf_append_byte(out, ':');
         if (st == MT_OK)
