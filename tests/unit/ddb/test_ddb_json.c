@@ -151,8 +151,8 @@ static void test_ddb_json_encode_matches_jansson(void **state)
         "\"quotes \\\" and backslashes \\\\ and slash /\"",
         "\"controls \\n \\r \\t \\b \\f \\u0001 \\u001f \\u007f\"",
         "\"UTF-8 caf\u00e9 \\u00e9 \\ud83d\\udce7\"",
-        "{\"RequestItems\":{\"t\":[{\"PutRequest\":{\"Item\":"
-        "{\"pk\":{\"S\":\"2026-11-23#07\"}}}}]}}",
+        ("{\"RequestItems\":{\"t\":[{\"PutRequest\":{\"Item\":"
+         "{\"pk\":{\"S\":\"2026-11-23#07\"}}}}]}}"),
         "[1.5,-0.25,1e300,1e-5,1e5,-2.5e-300,0.1,123456789012345678.0,3.0,-0.0]",
     };
     for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
