@@ -76,7 +76,13 @@ static enum mt_status print_entry(void *ctx, const struct mt_quarantine_entry *e
     if (l->json)
         return print_json(e, received);
     where(e, from, sizeof(from));
-    printf("%" PRId64 "\t%s\t%s\t%s\n", e->id, received, from, e->reason ? e->reason : "");
+    struct mt_buf safe;
+    mt_buf_init(&safe, 0);
+    mt_buf_append_escaped(&safe, mt_str_from_cstr(from));
+    mt_buf_append_byte(&safe, '\t');
+    mt_buf_append_escaped(&safe, mt_str_from_cstr(e->reason ? e->reason : ""));
+    printf("%" PRId64 "\t%s\t%s\n", e->id, received, safe.data);
+    mt_buf_cleanup(&safe);
     return MT_OK;
 }
 

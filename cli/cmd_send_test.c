@@ -392,6 +392,17 @@ static int prepare_text(const struct cli *cli, const struct send_args *a, int64_
     return st == MT_OK ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
 }
 
+/* Prints "WHAT [ADDRESS:] TEXT" with the server's text escaped: it is the server's bytes. */
+static void print_line(const char *what, const char *address, const char *text)
+{
+    struct mt_buf safe;
+    mt_buf_init(&safe, 0);
+    mt_buf_append_escaped(&safe, mt_str_from_cstr(text));
+    printf("%s %s%s%s\n", what, address ? address : "", address ? ": " : "",
+           safe.data ? safe.data : "");
+    mt_buf_cleanup(&safe);
+}
+
 /* Prints one line per recipient that got an answer, then the message id. */
 static void print_replies(const struct send_args *a, const struct mt_smtp_result *r)
 {
@@ -403,10 +414,10 @@ static void print_replies(const struct send_args *a, const struct mt_smtp_result
             continue;
         bool accepted = rcpt->code / 100 == 2 && !message_refused;
         const char *text = rcpt->code / 100 == 2 && message_refused ? r->data.text : rcpt->text;
-        printf("%s %s: %s\n", accepted ? "accepted" : "refused", a->to[i], text);
+        print_line(accepted ? "accepted" : "refused", a->to[i], text);
     }
     if (r->message_id[0] != '\0')
-        printf("message-id %s\n", r->message_id);
+        print_line("message-id", NULL, r->message_id);
 }
 
 static int exit_code_of(enum mt_status st)

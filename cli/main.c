@@ -55,9 +55,14 @@ static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
 static void vmessage(const struct cli *cli, const char *fmt, va_list ap)
 {
     char msg[2048];
+    struct mt_buf safe;
+
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    mt_buf_init(&safe, 0);
+    mt_buf_append_escaped(&safe, mt_str_from_cstr(msg));
     fprintf(stderr, "mailtrack%s%s: %s\n", cli->command ? " " : "",
-            cli->command ? cli->command : "", msg);
+            cli->command ? cli->command : "", safe.data ? safe.data : msg);
+    mt_buf_cleanup(&safe);
 }
 
 void cli_error(const struct cli *cli, const char *fmt, ...)

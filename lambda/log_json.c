@@ -69,11 +69,10 @@ static void append_json_text(struct mt_buf *out, const char *text)
     }
 }
 
-/* Appends text with tabs, CRs and LFs turned into spaces, so a record stays one line. */
+/* Appends text with its control characters escaped, so a record stays one plain line. */
 static void append_plain_text(struct mt_buf *out, const char *text)
 {
-    for (const char *p = text; *p != '\0'; p++)
-        mt_buf_append_byte(out, (*p == '\n' || *p == '\r' || *p == '\t') ? ' ' : *p);
+    mt_buf_append_escaped(out, mt_str_from_cstr(text));
 }
 
 static void append_json_field(struct mt_buf *out, const char *key, const char *value)

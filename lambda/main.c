@@ -176,9 +176,9 @@ static enum mt_status post_outcome(struct app *app, const struct mt_runtime_invo
                mt_err_text(handler_err));
         post = mt_runtime_fail(app->rt, inv, mt_status_name(st), mt_err_text(handler_err), &err);
     }
-    if (post != MT_OK && post != MT_ERR_RUNTIME_EXIT)
-        MT_LOG(MT_LOG_ERROR, "lambda", "post_failed", "%s: %s", mt_status_name(post),
-               mt_err_text(&err));
+    if (post != MT_OK)
+        MT_LOG(post == MT_ERR_RUNTIME_EXIT ? MT_LOG_WARN : MT_LOG_ERROR, "lambda", "post_failed",
+               "%s: %s", mt_status_name(post), mt_err_text(&err));
     return post == MT_ERR_RUNTIME_EXIT ? post : MT_OK;
 }
 

@@ -136,7 +136,8 @@ static enum mt_status read_request(struct mt_str event, struct report_request *r
     json_error_t jerr;
     enum mt_status st = MT_ERR_SCHEMA;
 
-    json_t *doc = json_loadb(event.ptr ? event.ptr : "", event.len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_loadb(event.ptr ? event.ptr : "", event.len,
+                             JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (doc == NULL)
         return mt_err_set(err, MT_ERR_NOT_JSON, "event is not valid JSON: %s (line %d)",
                           jerr.text, jerr.line);

@@ -22,14 +22,21 @@
 
 #include <string.h>
 
-/* Logs each quarantined record once; the reason names fields, never addresses. */
+/*
+ * Logs each quarantined record once.  The reason may quote a field's value
+ * (an unknown event type, a malformed time), and input can put an address or
+ * a subject anywhere, so the reason is logged at debug only; the warning
+ * names the record and the kind of problem.  The quarantine keeps the rest.
+ */
 static void on_reject(void *ctx, const char *source, long line, const struct mt_reject *reject)
 {
     (void)ctx;
     (void)source;
     (void)line;
-    MT_LOG(MT_LOG_WARN, "tracker", "record_quarantined", "record %d quarantined (%s): %.200s",
-           reject->record, mt_status_name(reject->code), reject->reason);
+    MT_LOG(MT_LOG_WARN, "tracker", "record_quarantined", "record %d quarantined (%s)",
+           reject->record, mt_status_name(reject->code));
+    MT_LOG(MT_LOG_DEBUG, "tracker", "record_quarantined_reason", "record %d: %.200s",
+           reject->record, reject->reason);
 }
 
 static enum mt_status new_ingest(struct lambda_tracker *t, struct mt_err *err)

@@ -42,6 +42,12 @@ struct mt_str mt_str_trim(struct mt_str s);
 /* True when s is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
 bool mt_utf8_valid(struct mt_str s);
 
+/*
+ * The length of the longest prefix of s of at most max bytes that does not
+ * end inside a UTF-8 character, for quoting part of a value in a message.
+ */
+size_t mt_utf8_prefix_len(struct mt_str s, size_t max);
+
 /* Byte-wise order; an absent string sorts before every present one. */
 int mt_str_cmp(struct mt_str a, struct mt_str b);
 
@@ -68,6 +74,13 @@ enum mt_status mt_buf_append_byte(struct mt_buf *buf, char c);
 /* Appends printf-formatted text. */
 enum mt_status mt_buf_appendf(struct mt_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Appends s with each control character (below 0x20, and 0x7f) written as
+ * "\xNN", so text that came from input cannot move a terminal's cursor,
+ * colour it, or forge a line of a log or listing.
+ */
+enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s);
 
 /* Makes room for at least extra more bytes without changing len. */
 enum mt_status mt_buf_reserve(struct mt_buf *buf, size_t extra);

@@ -92,6 +92,36 @@ bool mt_utf8_valid(struct mt_str s)
     return true;
 }
 
+enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    enum mt_status st = MT_OK;
+    size_t run = 0;
+
+    for (size_t i = 0; i < s.len && st == MT_OK; i++) {
+        unsigned char c = (unsigned char)s.ptr[i];
+        if (c >= 0x20 && c != 0x7f)
+            continue;
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+        st = mt_buf_append(buf, s.ptr + run, i - run);
+        if (st == MT_OK)
+            st = mt_buf_append(buf, esc, 4);
+        run = i + 1;
+    }
+    return st == MT_OK ? mt_buf_append(buf, s.ptr + run, s.len - run) : st;
+}
+
+size_t mt_utf8_prefix_len(struct mt_str s, size_t max)
+{
+    if (s.len <= max)
+        return s.len;
+    size_t n = max;
+    /* Step back over continuation bytes to the start of the cut character. */
+    while (n > 0 && ((unsigned char)s.ptr[n] & 0xc0) == 0x80)
+        n--;
+    return n;
+}
+
 int mt_str_cmp(struct mt_str a, struct mt_str b)
 {
     if (a.ptr == NULL || b.ptr == NULL)

@@ -46,6 +46,7 @@ static void reset(struct mt_event_parser *p)
     mt_json_doc_reset(&p->json);
     mt_arena_reset(&p->arena);
     p->row_count = 0;
+    p->rows_bytes = 0;
     p->reject_count = 0;
     p->fatal = MT_OK;
     memset(&p->result, 0, sizeof(p->result));
@@ -196,7 +197,7 @@ static void parse_sns(struct mt_event_parser *p, uint32_t sns, const char *where
     }
     if (t.ptr != NULL && !mt_str_eq_cstr(t, "Notification")) {
         event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sType '%.*s' is not an SNS message type",
-                         where, (int)(t.len > 64 ? 64 : t.len), t.ptr);
+                         where, (int)mt_utf8_prefix_len(t, 64), t.ptr);
         return;
     }
     if (mt_json_type_of(j, message) != MT_JSON_STRING) {

@@ -14,6 +14,19 @@
 /* Largest number of rows one document may give; protects memory. */
 #define MT_EVENT_MAX_ROWS 100000
 
+/*
+ * Largest row, all columns together: an SNS message is at most 256 KiB, so
+ * no real event comes near, and every row fits a DynamoDB item (400 KB).
+ */
+#define MT_EVENT_MAX_ROW_BYTES (256u * 1024)
+
+/*
+ * Largest total of all rows of one document.  Each row repeats the
+ * message's columns (destination, subject), so a crafted event with many
+ * recipients would otherwise cost memory and writes quadratic in its size.
+ */
+#define MT_EVENT_MAX_ROWS_BYTES (32u * 1024 * 1024)
+
 struct mt_event_parser {
     struct mt_arena arena;  /* strings and reasons of the current document */
     struct mt_json_doc json; /* the document and any SNS Message in it, parsed */
@@ -23,6 +36,7 @@ struct mt_event_parser {
     size_t reject_count, reject_cap;
     struct mt_event_result result;
     enum mt_status fatal;   /* MT_ERR_NOMEM once any allocation failed */
+    size_t rows_bytes;      /* column bytes of all rows of the current document */
 };
 
 /* Parses one SES record (an object node of p->json) into rows, or records one reject. */

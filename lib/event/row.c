@@ -7,6 +7,10 @@
  * that no two different tuples hash the same input.  The SNS message id and
  * the envelope are deliberately left out: the same event arriving twice, or
  * in both SES shapes, has the same key.
+ *
+ * LIMITATION: the IP address and user agent of opens and clicks are left out
+ * too, so two opens of one message in the same millisecond (from two
+ * devices) are one row.
  */
 #include "event_int.h"
 

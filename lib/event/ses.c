@@ -151,7 +151,7 @@ static struct mt_str get_time(struct record *r, uint32_t obj, const char *key, c
         return raw;
     if (mt_time_parse_iso(raw, &value) != MT_OK) {
         fail(r, MT_ERR_SCHEMA, "%s%s '%.*s' is not an ISO-8601 time", path, key,
-             (int)(raw.len > 40 ? 40 : raw.len), raw.ptr);
+             (int)mt_utf8_prefix_len(raw, 40), raw.ptr);
         return MT_STR_NULL;
     }
     if (ms != NULL)
@@ -353,16 +353,43 @@ static bool read_common(struct record *r, uint32_t record, enum mt_event_type ty
 }
 
 /* Adds a row for one recipient, copying the shared columns. */
+static size_t row_bytes(const struct mt_row *row)
+{
+    size_t n = 0;
+    for (int c = 0; c < MT_COL_COUNT; c++)
+        n += row->col[c].len;
+    return n;
+}
+
+/*
+ * Adds a row for one recipient, copying the shared columns.  NULL when out
+ * of memory, or (reason recorded) when the row or the document's rows
+ * together would pass their size limits.
+ */
 static struct mt_row *add_recipient_row(struct record *r, const struct mt_row *base,
                                         struct mt_str recipient)
 {
+    if (recipient.ptr != NULL)
+        recipient = mt_mail_bare_address(recipient);
+    size_t bytes = row_bytes(base) + recipient.len;
+    if (bytes > MT_EVENT_MAX_ROW_BYTES) {
+        fail(r, MT_ERR_SCHEMA, "a row of this event would hold %zu bytes, more than %u",
+             bytes, MT_EVENT_MAX_ROW_BYTES);
+        return NULL;
+    }
+    if (bytes > MT_EVENT_MAX_ROWS_BYTES - r->p->rows_bytes) {
+        fail(r, MT_ERR_SCHEMA, "the rows of this document would hold more than %u bytes "
+             "(each row repeats the message's destinations and subject)",
+             MT_EVENT_MAX_ROWS_BYTES);
+        return NULL;
+    }
+
     struct mt_row *row = event_add_row(r->p);
     if (row == NULL)
         return NULL;
     *row = *base;
-    if (recipient.ptr != NULL)
-        recipient = mt_mail_bare_address(recipient);
     row->col[MT_COL_RECIPIENT] = recipient.len > 0 ? recipient : MT_STR_NULL;
+    r->p->rows_bytes += bytes;
     return row;
 }
 
@@ -407,6 +434,7 @@ static bool add_rows(struct record *r, uint32_t record, uint32_t detail,
     uint32_t list = MT_JSON_NONE;
     char path[64];
     size_t first = r->p->row_count;
+    size_t bytes_before = r->p->rows_bytes;
 
     if (spec->from == FROM_DESTINATION) {
         list = mt_json_get(r->j, mail, "destination");
@@ -435,6 +463,7 @@ static bool add_rows(struct record *r, uint32_t record, uint32_t detail,
     }
     if (r->code != MT_OK || r->p->fatal != MT_OK) {
         r->p->row_count = first;
+        r->p->rows_bytes = bytes_before;
         return false;
     }
     for (size_t k = first; k < r->p->row_count; k++)
@@ -465,7 +494,7 @@ static bool read_type(struct record *r, uint32_t record, enum mt_event_type *typ
     }
     if (mt_event_type_parse(name, type) != MT_OK) {
         fail(r, MT_ERR_UNKNOWN_TYPE, "unknown %s '%.*s'", field,
-             (int)(name.len > 64 ? 64 : name.len), name.ptr);
+             (int)mt_utf8_prefix_len(name, 64), name.ptr);
         return false;
     }
     return true;

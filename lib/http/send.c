@@ -319,6 +319,8 @@ static CURLcode set_transfer(CURL *curl, struct http_call *call, int64_t timeout
     CURLcode rc = CURLE_OK;
 
     HTTP_SETOPT(curl, rc, CURLOPT_URL, call->req->url);
+    /* The path goes out as given: it was signed as given, and an S3 key may hold "." or "..". */
+    HTTP_SETOPT(curl, rc, CURLOPT_PATH_AS_IS, 1L);
     HTTP_SETOPT(curl, rc, CURLOPT_NOSIGNAL, 1L);
     HTTP_SETOPT(curl, rc, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     HTTP_SETOPT(curl, rc, CURLOPT_TCP_KEEPALIVE, 1L);

@@ -7,7 +7,8 @@
  * The guard keeps every request away from link-local addresses, where cloud
  * instance metadata and container credential services live: IPv4
  * 169.254.0.0/16 (RFC 3927), IPv6 fe80::/10 (RFC 4291) and EC2's IPv6
- * metadata address fd00:ec2::254, also when written as IPv4-mapped IPv6 or
+ * metadata address fd00:ec2::254, also when written as IPv4-mapped IPv6, in
+ * the NAT64 prefix 64:ff9b::/96 (RFC 6052), or
  * in the numeric IPv4 forms inet_aton accepts ("0xa9fea9fe", "2852039166").
  * Names are not resolved here; the client's socket hook checks resolved
  * addresses before any connection is opened.
@@ -40,7 +41,10 @@ static bool ipv6_is_link_local(const struct in6_addr *addr)
     if (memcmp(b, s_ec2_metadata_v6, sizeof(s_ec2_metadata_v6)) == 0)
         return true;
 
-    if (IN6_IS_ADDR_V4MAPPED(addr) || IN6_IS_ADDR_V4COMPAT(addr)) {
+    /* IPv4-mapped, IPv4-compatible, and the NAT64 well-known prefix 64:ff9b::/96. */
+    static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b};
+    if (IN6_IS_ADDR_V4MAPPED(addr) || IN6_IS_ADDR_V4COMPAT(addr) ||
+        memcmp(b, nat64, sizeof(nat64)) == 0) {
         struct in_addr v4;
         memcpy(&v4.s_addr, b + 12, 4);
         return ipv4_is_link_local(&v4);

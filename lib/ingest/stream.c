@@ -237,7 +237,7 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
             st = buffer_line(&s, err);
             continue;
         }
-        if (is_blank(text))
+        if (is_blank(text) && !s.too_long)
             continue;
         if (s.mode == MODE_UNKNOWN && !s.too_long) {
             s.mode = is_document(&s, text, false) ? MODE_LINES : MODE_BUFFER;

@@ -217,10 +217,19 @@ void smtp_date_format(int64_t ms, char out[SMTP_DATE_LEN + 1])
              months[tm.month - 1], tm.year % 10000, tm.hour, tm.minute, tm.second);
 }
 
-/* True when the subject can go as is: printable ASCII and no "=?" to confuse decoders. */
+/*
+ * True when the subject can go as is: printable ASCII, no "=?" to confuse
+ * decoders, and no word so long that the line holding it would pass RFC
+ * 5322's 998-character limit (plain subjects fold only at spaces).  Anything
+ * else is written as encoded words, which fold anywhere.
+ */
 static bool subject_is_plain(struct mt_str s)
 {
+    size_t word = 0;
     for (size_t i = 0; i < s.len; i++) {
+        word = s.ptr[i] == ' ' ? 0 : word + 1;
+        if (word > 900)
+            return false;
         if (s.ptr[i] < ' ' || s.ptr[i] > '~')
             return false;
         if (s.ptr[i] == '=' && i + 1 < s.len && s.ptr[i + 1] == '?')

@@ -78,7 +78,7 @@ static enum mt_status read_type(struct mt_sns_message *msg, const char *where,
             return MT_OK;
         }
     }
-    int n = msg->type_name.len > 40 ? 40 : (int)msg->type_name.len;
+    int n = (int)mt_utf8_prefix_len(msg->type_name, 40);
     return mt_err_set(err, MT_ERR_SCHEMA, "SNS '%sType' '%.*s' is not an SNS message type",
                       where, n, msg->type_name.ptr);
 }

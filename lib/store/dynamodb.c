@@ -149,6 +149,7 @@ struct write_result {
     size_t failed;
     enum mt_status last;    /* last failure, MT_OK when none */
     struct mt_err last_err; /* its detail */
+    bool timed_out;         /* items were still waiting when the write deadline passed */
 };
 
 static bool retryable(enum mt_status st)
@@ -219,6 +220,7 @@ static void write_all(struct ddb_store *s, struct write_queue *q, bool *done,
     memset(res, 0, sizeof(*res));
     while (q->head < q->tail) {
         if (mt_time_monotonic_ms() >= deadline_ms) {
+            res->timed_out = true;
             if (res->last == MT_OK)
                 note_failure(res, MT_ERR_TIMEOUT, &(struct mt_err){MT_ERR_TIMEOUT,
                              "the write deadline passed"});
@@ -241,9 +243,12 @@ static enum mt_status write_status(const struct ddb_store *s, const struct write
     enum mt_status st = res->written > 0 ? MT_ERR_PARTIAL : res->last;
     if (st == MT_OK)
         st = MT_ERR_STORE;
-    return mt_err_set(err, st, "DynamoDB table '%s': %zu of %zu %s not written within %lld ms: "
-                      "%s", s->table, res->failed, total, what, (long long)s->write_timeout_ms,
-                      mt_err_text(&res->last_err));
+    if (res->timed_out)
+        return mt_err_set(err, st, "DynamoDB table '%s': %zu of %zu %s not written within "
+                          "%lld ms: %s", s->table, res->failed, total, what,
+                          (long long)s->write_timeout_ms, mt_err_text(&res->last_err));
+    return mt_err_set(err, st, "DynamoDB table '%s': %zu of %zu %s not written: %s", s->table,
+                      res->failed, total, what, mt_err_text(&res->last_err));
 }
 
 static int64_t expires_at(const struct ddb_store *s, int64_t ms)

@@ -235,6 +235,20 @@ case_stdout_closed_is_an_error() {
     grep -q "standard output: No space left on device" "$WORK/err" || fail "$(cat "$WORK/err")"
 }
 
+case_control_characters_are_escaped() {
+    printf '%s\n' '{"eventType":"\u001b[2J\u001b[31mRED\u0007\r\nmailtrack: fake line","mail":{}}' \
+        >"$WORK/ansi.ndjson"
+    run ingest "$WORK/ansi.ndjson"
+    expect_status 3
+    ! grep -q $'\x1b' "$WORK/err" || fail "an escape character reached stderr"
+    [ "$(grep -c '' "$WORK/err")" -eq 2 ] || fail "a line was forged: $(cat "$WORK/err")"
+    expect_err 'unknown eventType '"'"'\x1b[2J\x1b[31mRED\x07\x0d\x0amailtrack: fake line'"'"
+    run quarantine
+    expect_status 0
+    ! grep -q $'\x1b' "$WORK/out" || fail "an escape character reached the listing"
+    [ "$(grep -c '' "$WORK/out")" -eq 1 ] || fail "the listing has more than one line"
+}
+
 case_read_commands_need_an_existing_database() {
     run report --db "$WORK/typo.db" --week 2026-W48 --out -
     expect_status 1

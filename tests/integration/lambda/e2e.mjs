@@ -216,7 +216,14 @@ async function case_runtime_api_500_ends_the_program() {
 
 async function case_logs_are_json_lines_without_addresses() {
   const db = path.join(work, 'lambda.db');
-  const events = [...examples(), 'not json'];
+  // Rejected records whose bad values are an address and a subject: the
+  // reasons quote them, so they must stay below INFO.
+  const sns = (message) => JSON.stringify({ Records: [{ EventSource: 'aws:sns',
+    Sns: { Type: 'Notification', MessageId: 'm-1', TopicArn: 'arn:t', Message: message } }] });
+  const events = [...examples(), 'not json',
+    sns(JSON.stringify({ eventType: 'evil@pii.example', mail: {} })),
+    sns(JSON.stringify({ eventType: 'Send', send: {}, mail: { messageId: 'x',
+      timestamp: 'victim@pii.example' } }))];
   const api = await startApi('tracker', events);
   const run = await runBootstrap(api, 'tracker', { MAILTRACK_STORE: `sqlite:${db}` });
   expect(run.status === 0, `exited ${run.status}`);

@@ -783,7 +783,7 @@ static void test_serve_per_ip_limit_holds_off_slow_clients(void **state)
     close(fds[2]);
     long status = 0;
     static struct reply r; /* large: not on the stack */
-    for (int i = 0; i < 50 && status != 200; i++) {
+    for (int i = 0; i < 500 && status != 200; i++) { /* up to 10 s */
         status = request(h, &s, "/healthz", NULL, NULL, &r, NULL);
         if (status != 200)
             sleep_ms(20);

@@ -67,6 +67,27 @@ static void test_core_utf8_validation(void **state)
     assert_false(mt_utf8_valid(MT_STR_LIT("\xe2\x28\xa1")));  /* bad continuation */
 }
 
+static void test_core_escape_and_utf8_prefix(void **state)
+{
+    (void)state;
+    struct mt_buf b;
+    mt_buf_init(&b, 0);
+    assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("a\x1b[2J\nb\tc\x7f caf\xc3\xa9")),
+                     MT_OK);
+    assert_string_equal(b.data, "a\\x1b[2J\\x0ab\\x09c\\x7f caf\xc3\xa9");
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("")), MT_OK);
+    assert_int_equal(b.len, 0);
+    mt_buf_cleanup(&b);
+
+    struct mt_str s = MT_STR_LIT("ab\xc3\xa9\xf0\x9f\x93\xa7");
+    assert_int_equal(mt_utf8_prefix_len(s, 100), s.len);
+    assert_int_equal(mt_utf8_prefix_len(s, 3), 2);  /* not inside the 2-byte character */
+    assert_int_equal(mt_utf8_prefix_len(s, 4), 4);
+    assert_int_equal(mt_utf8_prefix_len(s, 6), 4);  /* not inside the 4-byte one */
+    assert_int_equal(mt_utf8_prefix_len(s, 0), 0);
+}
+
 static void test_core_arena_alloc_and_reset(void **state)
 {
     (void)state;
@@ -113,6 +134,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_core_buf_appendf_long),
     cmocka_unit_test(test_core_str_compare_and_trim),
     cmocka_unit_test(test_core_utf8_validation),
+    cmocka_unit_test(test_core_escape_and_utf8_prefix),
     cmocka_unit_test(test_core_arena_alloc_and_reset),
     cmocka_unit_test(test_core_err_first_write_wins),
 };

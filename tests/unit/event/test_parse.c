@@ -260,6 +260,34 @@ static void test_event_nul_and_bad_utf8_rejected(void **state)
     rejected("{\"eventType\":\"\xff\"}", MT_ERR_NOT_JSON, "byte 0xff");
 }
 
+static void test_event_row_size_limits(void **state)
+{
+    (void)state;
+    /* A subject of 300 KiB: one row would pass the row limit (and DynamoDB's item limit). */
+    struct mt_buf doc;
+    mt_buf_init(&doc, 0);
+    mt_buf_append_cstr(&doc, "{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"timestamp\":"
+                             "\"2026-11-23T07:00:00Z\",\"messageId\":\"m\",\"destination\":"
+                             "[\"a@example.net\"],\"commonHeaders\":{\"subject\":\"");
+    for (int i = 0; i < 300 * 1024; i++)
+        mt_buf_append_byte(&doc, 'x');
+    mt_buf_append_cstr(&doc, "\"}}}");
+    rejected(doc.data, MT_ERR_SCHEMA, "a row of this event would hold");
+
+    /* 4,000 destinations of 40 bytes: each row repeats all of them (160 KB), 4,000 times. */
+    mt_buf_reset(&doc);
+    mt_buf_append_cstr(&doc, "{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"timestamp\":"
+                             "\"2026-11-23T07:00:00Z\",\"messageId\":\"m\",\"destination\":[");
+    for (int i = 0; i < 4000; i++)
+        mt_buf_appendf(&doc, "%s\"recipient-%06d@subdomain.example.net\"", i ? "," : "", i);
+    mt_buf_append_cstr(&doc, "]}}");
+    rejected(doc.data, MT_ERR_SCHEMA, "the rows of this document would hold more than");
+    mt_buf_cleanup(&doc);
+
+    /* The limits leave room for a real message: 50 recipients. */
+    assert_int_equal(parse("{\"eventType\":\"Send\",\"send\":{}," MAIL2 "}")->row_count, 2);
+}
+
 static void test_event_report_order(void **state)
 {
     (void)state;
@@ -291,6 +319,7 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_event_array_of_documents),
     MT_CASE(test_event_rejects_name_the_problem),
     MT_CASE(test_event_nul_and_bad_utf8_rejected),
+    MT_CASE(test_event_row_size_limits),
     MT_CASE(test_event_report_order),
 };
 

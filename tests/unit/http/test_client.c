@@ -572,6 +572,24 @@ static void test_http_sends_headers_and_body_as_given(void **state)
     mt_buf_cleanup(&last);
 }
 
+static void test_http_path_sent_as_given(void **state)
+{
+    (void)state;
+    /* An S3 key may hold "." and ".." segments and "//": they are sent (and signed) as they are. */
+    struct mt_http_request get = {.method = "GET", .url = url("/reports/a/../b/./c//d.csv")};
+    struct mt_http_response resp;
+    struct mt_buf last;
+
+    mt_buf_init(&last, 0);
+    script("body=ok");
+    assert_int_equal(run(&s_fast, &get, &resp, NULL), MT_OK);
+    assert_int_equal(mt_fault_last(&s_server, &last, NULL), MT_OK);
+    if (strstr(last.data, "GET /reports/a/../b/./c//d.csv\n") == NULL)
+        fail_msg("the server saw: %s", last.data);
+    mt_http_response_cleanup(&resp);
+    mt_buf_cleanup(&last);
+}
+
 static void test_http_put_without_type_and_head(void **state)
 {
     (void)state;
@@ -847,6 +865,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_http_response_cap_is_too_large, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_response_header_cap_is_too_large, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_sends_headers_and_body_as_given, plain_up, down),
+    cmocka_unit_test_setup_teardown(test_http_path_sent_as_given, plain_up, down),
+
     cmocka_unit_test_setup_teardown(test_http_put_without_type_and_head, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_bodyless_methods, plain_up, down),
     cmocka_unit_test_setup_teardown(test_http_response_headers_ignore_case, plain_up, down),

@@ -71,10 +71,12 @@ static void test_http_link_local_literals_recognised(void **state)
         "169.254.169.254", "169.254.0.1",     "169.254.170.2",  "0xa9fea9fe",
         "2852039166",      "0251.0376.0251.0376", "[fe80::1]", "[fe80::1%25eth0]",
         "[febf::1]",       "[fd00:ec2::254]", "[::ffff:169.254.169.254]", "fe80::1",
+        "[64:ff9b::a9fe:a9fe]", "[64:ff9b::169.254.169.254]",
     };
     static const char *const allowed[] = {
         "169.253.255.255", "169.255.0.1", "127.0.0.1",   "10.0.0.1",     "example.com",
         "[::1]",           "[fec0::1]",   "[fd00:ec2::253]", "[::ffff:127.0.0.1]", "",
+        "[64:ff9b::a00:1]",
     };
 
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -93,6 +95,7 @@ static void test_http_refuses_metadata_urls(void **state)
     static const char *const urls[] = {
         "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
         "http://[fd00:ec2::254]/latest/api/token",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
         "http://[fe80::a9fe:a9fe%25eth0]:80/",
         "http://0xa9fea9fe/latest/meta-data/",
         "http://169.254.170.2/v2/credentials?id=x",

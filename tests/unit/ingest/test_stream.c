@@ -178,6 +178,23 @@ static void test_ingest_nul_byte_stays_in_its_line(void **state)
     mt_buf_cleanup(&raw);
 }
 
+static void test_ingest_overlong_blank_line_rejected(void **state)
+{
+    (void)state;
+    /* 17 MiB of spaces is not an empty line: it is cut, so it cannot be skipped as blank. */
+    struct mt_buf text;
+    mt_buf_init(&text, 0);
+    for (size_t i = 0; i < 17u * 1024 * 1024; i++)
+        mt_buf_append_byte(&text, ' ');
+    mt_buf_append_cstr(&text, "{}\n" SEND("m1", "a@x") "\n");
+    struct mt_ingest_stats s = ingest_bytes(text.data, text.len);
+    assert_int_equal(s.documents, 2);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s.rows_stored, 1);
+    assert_non_null(strstr(s_rejects.reasons[0], "line is longer than 16 MiB"));
+    mt_buf_cleanup(&text);
+}
+
 static void test_ingest_oversized_document_rejected_once(void **state)
 {
     (void)state;
@@ -208,6 +225,7 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_ingest_document_counts_by_type),
     MT_CASE(test_ingest_nul_byte_stays_in_its_line),
     MT_CASE(test_ingest_oversized_document_rejected_once),
+    MT_CASE(test_ingest_overlong_blank_line_rejected),
 };
 
 MT_TEST_MAIN(tests)

@@ -67,9 +67,10 @@ static void test_lambda_log_text_record_shape(void **state)
     mt_buf_init(&out, 0);
 
     lambda_log_format_record(&out, LAMBDA_LOG_TEXT, T0, "req-1", MT_LOG_ERROR, "lambda",
-                             "invocation_failed", "MT_ERR_STORE: line\none");
+                             "invocation_failed", "MT_ERR_STORE: line\none \x1b[31m");
+    /* Control characters are escaped, so the record stays one plain line. */
     assert_string_equal(out.data, "2026-11-23T07:00:00.123Z\treq-1\tERROR\tlambda "
-                                  "invocation_failed: MT_ERR_STORE: line one\n");
+                                  "invocation_failed: MT_ERR_STORE: line\\x0aone \\x1b[31m\n");
     mt_buf_cleanup(&out);
 }
 

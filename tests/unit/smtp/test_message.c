@@ -105,6 +105,20 @@ static void test_smtp_subject_long_ascii_folds_at_spaces(void **state)
     subject_of(word, &h);
     assert_int_equal(h.len, strlen("Subject: ") + sizeof(word) - 1 + 2);
     mt_buf_cleanup(&h);
+
+    /* A word that would push its line past 998 characters goes as encoded words. */
+    char huge[3001];
+    memset(huge, 'a', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    subject_of(huge, &h);
+    assert_int_equal(strncmp(h.data, "Subject: =?UTF-8?", 17), 0);
+    for (const char *line = h.data; *line != '\0';) {
+        const char *end = strstr(line, "\r\n");
+        assert_non_null(end);
+        assert_true(end - line <= 998);
+        line = end + 2;
+    }
+    mt_buf_cleanup(&h);
 }
 
 static void test_smtp_subject_utf8_encoded_word(void **state)
