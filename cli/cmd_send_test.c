@@ -48,6 +48,8 @@ static const char s_help[] =
     "prints, for each recipient, whether the server accepted it, with its reply:\n"
     "\n"
     "  accepted ADDRESS: REPLY    or    refused ADDRESS: REPLY\n"
+    "  unconfirmed ADDRESS: ...   (the connection ended before the server answered\n"
+    "                             the end of the message: it may not have it)\n"
     "  message-id ID              (the id SES gave the message, from '250 Ok ID')\n"
     "\n"
     "Without --configuration-set, SES publishes events only when the sending\n"
@@ -87,7 +89,8 @@ static const char s_help[] =
     "\n"
     "Exit status:\n"
     "   0  every recipient accepted the message\n"
-    "   1  other failure (credentials or body file unreadable, unexpected reply)\n"
+    "   1  other failure (credentials or body file unreadable, unexpected reply,\n"
+    "      connection lost during the exchange)\n"
     "   2  usage error, or no region, host or credentials configured\n"
     "  10  the server refused the credentials (e.g. 535)\n"
     "  11  the server rejected the sender, every recipient or the message (e.g. 554)\n"
@@ -403,18 +406,26 @@ static void print_line(const char *what, const char *address, const char *text)
     mt_buf_cleanup(&safe);
 }
 
-/* Prints one line per recipient that got an answer, then the message id. */
+/*
+ * Prints one line per recipient that got an answer, then the message id.  A
+ * recipient the server took at RCPT has the message only once the server
+ * answers the end of the message: a refusal there refuses every recipient, and
+ * no answer at all (the connection ended) leaves each one unconfirmed.
+ */
 static void print_replies(const struct send_args *a, const struct mt_smtp_result *r)
 {
-    bool message_refused = r->data.code >= 400;
-
     for (size_t i = 0; i < r->rcpt_count && i < a->to_count; i++) {
         const struct mt_smtp_reply *rcpt = &r->rcpt[i];
         if (rcpt->code == 0)
             continue;
-        bool accepted = rcpt->code / 100 == 2 && !message_refused;
-        const char *text = rcpt->code / 100 == 2 && message_refused ? r->data.text : rcpt->text;
-        print_line(accepted ? "accepted" : "refused", a->to[i], text);
+        if (rcpt->code / 100 != 2)
+            print_line("refused", a->to[i], rcpt->text);
+        else if (r->data.code / 100 == 2)
+            print_line("accepted", a->to[i], rcpt->text);
+        else if (r->data.code != 0)
+            print_line("refused", a->to[i], r->data.text);
+        else
+            print_line("unconfirmed", a->to[i], "no reply to the end of the message");
     }
     if (r->message_id[0] != '\0')
         print_line("message-id", NULL, r->message_id);

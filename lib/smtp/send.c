@@ -44,6 +44,7 @@ struct exchange {
     bool in_reply;              /* a multi-line reply has started */
     bool in_auth;               /* AUTH sent, no final reply yet: lines out are secret */
     int failed_stage;           /* stage of the first 4xx/5xx reply; -1 none */
+    size_t replies;             /* complete replies received */
 };
 
 enum mt_status mt_smtp_tls_for_port(unsigned port, enum mt_smtp_tls *tls)
@@ -113,7 +114,8 @@ static bool is_tls_failure(CURLcode rc)
  * them apart.  The consequence is that a throttled test message must be sent
  * again by hand.
  */
-enum mt_status smtp_status_classify(int curl_code, int failed_stage, int failed_code)
+enum mt_status smtp_status_classify(int curl_code, bool answered, int failed_stage,
+                                    int failed_code)
 {
     CURLcode rc = (CURLcode)curl_code;
 
@@ -133,7 +135,7 @@ enum mt_status smtp_status_classify(int curl_code, int failed_stage, int failed_
         return MT_ERR_SMTP_AUTH;
     if (failed_stage >= SMTP_STAGE_MAIL)
         return MT_ERR_SMTP_REJECTED;
-    if (failed_stage < 0 &&
+    if (!answered && failed_stage < 0 &&
         (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING))
         return MT_ERR_CONNECT;
     return MT_ERR_SMTP;
@@ -203,6 +205,7 @@ static void on_reply(struct exchange *s)
     const struct mt_smtp_reply *reply = &s->reply;
 
     MT_LOG(MT_LOG_TRACE, "smtp", "smtp_reply", "< %s", reply->text);
+    s->replies++;
     if (reply->code != 334)
         s->in_auth = false;
     if (reply->code >= 400 && s->failed_stage < 0) {
@@ -408,7 +411,13 @@ static enum mt_status describe(enum mt_status st, const struct exchange *s, CURL
     case MT_ERR_SMTP_PARTIAL:
         return mt_err_set(err, st, "'%s' refused %zu of %zu recipients", target,
                           r->rcpt_count - r->accepted, r->rcpt_count);
-    default: return mt_err_set(err, st, "the SMTP exchange with '%s' failed: %s", target, words);
+    default:
+        if (st == MT_ERR_SMTP && s->stage == SMTP_STAGE_END && r->data.code == 0)
+            return mt_err_set(err, st,
+                              "the connection to '%s' ended before it answered the end of "
+                              "the message, so it may or may not have it: %s",
+                              target, words);
+        return mt_err_set(err, st, "the SMTP exchange with '%s' failed: %s", target, words);
     }
 }
 
@@ -449,7 +458,8 @@ static enum mt_status perform(const struct mt_smtp_options *o, const char *url,
     curl_easy_cleanup(curl);
 
     count_accepted(s->result);
-    enum mt_status st = smtp_status_classify((int)rc, s->failed_stage, s->result->failure.code);
+    enum mt_status st =
+        smtp_status_classify((int)rc, s->replies > 0, s->failed_stage, s->result->failure.code);
     if (st == MT_OK && s->result->accepted < s->result->rcpt_count)
         st = MT_ERR_SMTP_PARTIAL;
     return describe(st, s, rc, o, target, errbuf, err);

@@ -57,9 +57,11 @@ enum smtp_stage {
 
 /*
  * The status for a finished exchange: curl_code is libcurl's result (a
- * CURLcode), failed_stage the stage of the first 4xx/5xx reply (-1 when
- * none), failed_code that reply's code.
+ * CURLcode), answered whether the server sent any reply at all (a connection
+ * lost before that is one never made), failed_stage the stage of the first
+ * 4xx/5xx reply (-1 when none), failed_code that reply's code.
  */
-enum mt_status smtp_status_classify(int curl_code, int failed_stage, int failed_code);
+enum mt_status smtp_status_classify(int curl_code, bool answered, int failed_stage,
+                                    int failed_code);
 
 #endif

@@ -13,13 +13,14 @@
 //
 // Usage: node smtp_peer.mjs --peers DIR --dir DIR --mode starttls|implicit|plain|silent
 //            [--user NAME --pass PASSWORD] [--reject-rcpt ADDRESS]... [--reject-data]
-//            [--login-only]
+//            [--drop-data] [--login-only]
 // Prints "PORT <n>" on stdout once listening.
 //
 // Modes: starttls (STARTTLS offered, AUTH only after it), implicit (TLS from
 // the first byte), plain (no STARTTLS, AUTH accepted in clear so that any
 // attempt is recorded), silent (accepts connections and never says a word;
-// smtp-server cannot do that, so it is a bare socket).
+// smtp-server cannot do that, so it is a bare socket).  --drop-data closes the
+// connection once the message has arrived, before the reply to its end.
 
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -39,6 +40,7 @@ function parseArgs(argv) {
         else if (a === '--pass') opts.pass = next();
         else if (a === '--reject-rcpt') opts.rejectRcpt.push(next());
         else if (a === '--reject-data') opts.rejectData = true;
+        else if (a === '--drop-data') opts.dropData = true;
         else if (a === '--login-only') opts.loginOnly = true;
         else throw new Error(`smtp_peer: unknown argument '${a}'`);
     }
@@ -158,6 +160,10 @@ function smtpServer(SMTPServer) {
                     raw: Buffer.concat(chunks).toString('utf8'),
                 });
                 save();
+                if (opts.dropData) {
+                    for (const c of server.connections) if (c.id === conn.id) c._socket.destroy();
+                    return undefined;
+                }
                 if (opts.rejectData) {
                     const err = new Error('Message rejected: Email address is not verified. '
                                           + 'The following identities failed the check: sender');

@@ -532,6 +532,26 @@ static void test_smtp_send_rejected_at_data_exits_11(void **state)
     mt_test_run_cleanup(&run);
 }
 
+/* The connection ends before the server answers the message: nobody is reported as accepted. */
+static void test_smtp_send_connection_lost_at_data_is_unconfirmed(void **state)
+{
+    struct smtp_case *c = *state;
+    struct mt_test_run run;
+    const char *const extra[] = {"--drop-data", NULL};
+
+    start_peer(c, "starttls", extra);
+    const char *args[] = {"--tls",  "starttls",           "--ca-file", c->cert,
+                          "--from", "sender@example.com", "--to",      "first@example.com",
+                          NULL};
+    send_test(c, args, NULL, &run);
+    assert_exit(&run, 1);
+    assert_string_equal(run.out.data,
+                        "unconfirmed first@example.com: no reply to the end of the message\n");
+    assert_contains(&run.err, "ended before it answered the end of the message, so it may or "
+                              "may not have it");
+    mt_test_run_cleanup(&run);
+}
+
 /* One recipient refused at RCPT: the other gets the message (16); all refused: 11. */
 static void test_smtp_send_rejected_at_rcpt(void **state)
 {
@@ -812,6 +832,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_smtp_send_implicit_tls, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_wrong_password_exits_10, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_rejected_at_data_exits_11, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_smtp_send_connection_lost_at_data_is_unconfirmed, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_rejected_at_rcpt, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_no_starttls_exits_12_without_auth, setup,
                                     teardown),

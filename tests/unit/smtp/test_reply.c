@@ -34,36 +34,40 @@ static void test_smtp_reply_classify(void **state)
 {
     static const struct {
         CURLcode rc;
+        bool answered;
         int stage, code;
         enum mt_status want;
     } cases[] = {
-        {CURLE_OK, -1, 0, MT_OK},
-        {CURLE_COULDNT_RESOLVE_HOST, -1, 0, MT_ERR_RESOLVE},
-        {CURLE_COULDNT_CONNECT, -1, 0, MT_ERR_CONNECT},
-        {CURLE_OPERATION_TIMEDOUT, SMTP_STAGE_CONNECT, 0, MT_ERR_TIMEOUT},
-        {CURLE_USE_SSL_FAILED, -1, 0, MT_ERR_SMTP_TLS},
-        {CURLE_PEER_FAILED_VERIFICATION, -1, 0, MT_ERR_SMTP_TLS},
-        {CURLE_SSL_CONNECT_ERROR, -1, 0, MT_ERR_SMTP_TLS},
-        {CURLE_LOGIN_DENIED, SMTP_STAGE_AUTH, 535, MT_ERR_SMTP_AUTH},
-        {CURLE_SEND_ERROR, SMTP_STAGE_AUTH, 454, MT_ERR_SMTP_AUTH},
-        {CURLE_SEND_ERROR, SMTP_STAGE_MAIL, 530, MT_ERR_SMTP_AUTH},
-        {CURLE_SEND_ERROR, SMTP_STAGE_MAIL, 554, MT_ERR_SMTP_REJECTED},
-        {CURLE_SEND_ERROR, SMTP_STAGE_RCPT, 554, MT_ERR_SMTP_REJECTED},
-        {CURLE_SEND_ERROR, SMTP_STAGE_DATA, 554, MT_ERR_SMTP_REJECTED},
-        {CURLE_WEIRD_SERVER_REPLY, SMTP_STAGE_END, 554, MT_ERR_SMTP_REJECTED},
-        {CURLE_RECV_ERROR, -1, 0, MT_ERR_CONNECT},
-        {CURLE_GOT_NOTHING, -1, 0, MT_ERR_CONNECT},
-        {CURLE_WEIRD_SERVER_REPLY, SMTP_STAGE_CONNECT, 554, MT_ERR_SMTP},
-        {CURLE_WEIRD_SERVER_REPLY, -1, 0, MT_ERR_SMTP},
+        {CURLE_OK, true, -1, 0, MT_OK},
+        {CURLE_COULDNT_RESOLVE_HOST, false, -1, 0, MT_ERR_RESOLVE},
+        {CURLE_COULDNT_CONNECT, false, -1, 0, MT_ERR_CONNECT},
+        {CURLE_OPERATION_TIMEDOUT, true, SMTP_STAGE_CONNECT, 0, MT_ERR_TIMEOUT},
+        {CURLE_USE_SSL_FAILED, true, -1, 0, MT_ERR_SMTP_TLS},
+        {CURLE_PEER_FAILED_VERIFICATION, true, -1, 0, MT_ERR_SMTP_TLS},
+        {CURLE_SSL_CONNECT_ERROR, true, -1, 0, MT_ERR_SMTP_TLS},
+        {CURLE_LOGIN_DENIED, true, SMTP_STAGE_AUTH, 535, MT_ERR_SMTP_AUTH},
+        {CURLE_SEND_ERROR, true, SMTP_STAGE_AUTH, 454, MT_ERR_SMTP_AUTH},
+        {CURLE_SEND_ERROR, true, SMTP_STAGE_MAIL, 530, MT_ERR_SMTP_AUTH},
+        {CURLE_SEND_ERROR, true, SMTP_STAGE_MAIL, 554, MT_ERR_SMTP_REJECTED},
+        {CURLE_SEND_ERROR, true, SMTP_STAGE_RCPT, 554, MT_ERR_SMTP_REJECTED},
+        {CURLE_SEND_ERROR, true, SMTP_STAGE_DATA, 554, MT_ERR_SMTP_REJECTED},
+        {CURLE_WEIRD_SERVER_REPLY, true, SMTP_STAGE_END, 554, MT_ERR_SMTP_REJECTED},
+        {CURLE_RECV_ERROR, false, -1, 0, MT_ERR_CONNECT},
+        {CURLE_GOT_NOTHING, false, -1, 0, MT_ERR_CONNECT},
+        {CURLE_RECV_ERROR, true, -1, 0, MT_ERR_SMTP},
+        {CURLE_SEND_ERROR, true, -1, 0, MT_ERR_SMTP},
+        {CURLE_WEIRD_SERVER_REPLY, true, SMTP_STAGE_CONNECT, 554, MT_ERR_SMTP},
+        {CURLE_WEIRD_SERVER_REPLY, true, -1, 0, MT_ERR_SMTP},
     };
     (void)state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        enum mt_status got = smtp_status_classify((int)cases[i].rc, cases[i].stage, cases[i].code);
+        enum mt_status got = smtp_status_classify((int)cases[i].rc, cases[i].answered,
+                                                  cases[i].stage, cases[i].code);
         if (got != cases[i].want)
-            fail_msg("case %zu (curl %d, stage %d, reply %d): %s, expected %s", i, (int)cases[i].rc,
-                     cases[i].stage, cases[i].code, mt_status_name(got),
-                     mt_status_name(cases[i].want));
+            fail_msg("case %zu (curl %d, answered %d, stage %d, reply %d): %s, expected %s", i,
+                     (int)cases[i].rc, cases[i].answered, cases[i].stage, cases[i].code,
+                     mt_status_name(got), mt_status_name(cases[i].want));
     }
 }
 
