@@ -114,8 +114,7 @@ static bool is_tls_failure(CURLcode rc)
  * them apart.  The consequence is that a throttled test message must be sent
  * again by hand.
  */
-enum mt_status smtp_status_classify(int curl_code, bool answered, int failed_stage,
-                                    int failed_code)
+enum mt_status smtp_status_classify(int curl_code, bool answered, int failed_stage, int failed_code)
 {
     CURLcode rc = (CURLcode)curl_code;
 
