@@ -409,7 +409,13 @@ static int64_t parse_deadline(struct mt_str v)
     return ms;
 }
 
-/* Fills inv's fields from the answer's headers and exports the trace id. */
+/*
+ * Fills inv's fields from the answer's headers and exports the trace id.
+ * LIMITATION: Lambda-Runtime-Client-Context, -Cognito-Identity and
+ * -Aws-Tenant-Id are read with the other headers but not kept, so a handler
+ * invoked through the mobile SDKs or in tenant isolation mode cannot see
+ * them (docs/KNOWN_LIMITATIONS.md).
+ */
 static enum mt_status read_invocation(struct mt_runtime *rt, struct mt_runtime_invocation *inv,
                                       struct mt_err *err)
 {

@@ -89,8 +89,8 @@ static void test_runtime_requests_are_exact(void **state)
     snprintf(expect, sizeof(expect), "POST /2018-06-01/runtime/invocation/a%%20b%%2Fc/error "
              "HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 71\r\n"
              "Lambda-Runtime-Function-Error-Type: MT_ERR_PARSE\r\n\r\n"
-             "{\"errorMessage\":\"bad \\\"x\\\"\",\"errorType\":\"MT_ERR_PARSE\",\"stackTrace\":[]}",
-             s.address);
+             "{\"errorMessage\":\"bad \\\"x\\\"\",\"errorType\":\"MT_ERR_PARSE\","
+             "\"stackTrace\":[]}", s.address);
     assert_string_equal(s.request_text[2], expect);
     assert_non_null(strstr(s.request_text[3], "POST /2018-06-01/runtime/init/error HTTP/1.1\r\n"));
     assert_non_null(strstr(s.request_text[3], "\r\nLambda-Runtime-Function-Error-Type: "
