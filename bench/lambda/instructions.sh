@@ -72,7 +72,7 @@ responses=$(grep -c '"kind":"response"' "$work/records.ndjson" || true)
                                tail -5 "$work/bootstrap.log" >&2; exit 1; }
 total=$(awk '/^summary:/ { print $2 }' "$work/cg.out")
 runtime=$(callgrind_annotate --inclusive=yes --threshold=100 "$work/cg.out" 2>/dev/null |
-    awk '/mt_runtime_(next|respond) / { gsub(",", "", $1); sum += $1 } END { print sum + 0 }')
+    awk '/mt_runtime_(next|respond) \[/ { gsub(",", "", $1); sum += $1 } END { print sum + 0 }')
 echo "$build: $n events, $((total / n)) instructions per event," \
      "$((runtime / n)) of them in mt_runtime_next + mt_runtime_respond"
 if [ -n "$keep" ]; then mkdir -p "$keep" && cp "$work/cg.out" "$keep/"; fi
