@@ -3,9 +3,10 @@
 # valgrind's callgrind, so two builds can be compared without the noise of
 # CPU-time sampling.  Outside pass/fail: it only reports.
 #
-#   bench/lambda/instructions.sh [--build DIR] [--n 300] [--keep DIR]
+#   bench/lambda/instructions.sh [--build DIR] [--n 300] [--package] [--keep DIR]
 #
-# DIR/lambda/bootstrap (a host build, not the package) runs the tracker over
+# DIR/lambda/bootstrap (a host build), or with --package the bootstrap of
+# DIR/lambda/mailtrack-lambda.zip (built in Debian 11), runs the tracker over
 # N SNS events (harness/gen-events.mjs, seed 1) handed out by the Runtime API
 # stand-in DIR/tests/fakes/mt_runtime_api, into a fresh table on dynalite
 # (tests/peers/stand-ins.mjs; run `npm ci --prefix tests/peers` once).  It
@@ -19,11 +20,13 @@ src=$(cd "$here/../.." && pwd)
 build=$src/build
 n=300
 keep=
+package=0
 while [ $# -gt 0 ]; do
     case $1 in
     --build) build=$2; shift 2 ;;
     --n) n=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    --package) package=1; shift ;;
     *) echo "instructions.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -41,6 +44,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+
+program=$build/lambda/bootstrap
+if [ "$package" -eq 1 ]; then
+    unzip -q "$build/lambda/mailtrack-lambda.zip" -d "$work/pkg"
+    program=$work/pkg/bootstrap
+fi
 
 # The stand-ins run until their stdin closes: hold a FIFO open on fd 9.
 mkfifo "$work/hold"
@@ -64,7 +73,7 @@ for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 
 AWS_LAMBDA_RUNTIME_API=127.0.0.1:$(cat "$work/port") _HANDLER=tracker TABLE_NAME=mt-bench \
     AWS_LAMBDA_LOG_LEVEL=WARN valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-    "$build/lambda/bootstrap" >"$work/bootstrap.log" 2>"$work/valgrind.log"
+    "$program" >"$work/bootstrap.log" 2>"$work/valgrind.log"
 wait "$api_pid"
 
 responses=$(grep -c '"kind":"response"' "$work/records.ndjson" || true)
@@ -73,6 +82,9 @@ responses=$(grep -c '"kind":"response"' "$work/records.ndjson" || true)
 total=$(awk '/^summary:/ { print $2 }' "$work/cg.out")
 runtime=$(callgrind_annotate --inclusive=yes --threshold=100 "$work/cg.out" 2>/dev/null |
     awk '/mt_runtime_(next|respond) \[/ { gsub(",", "", $1); sum += $1 } END { print sum + 0 }')
-echo "$build: $n events, $((total / n)) instructions per event," \
-     "$((runtime / n)) of them in mt_runtime_next + mt_runtime_respond"
+what=$build/lambda/bootstrap
+[ "$package" -eq 1 ] && what="bootstrap of $build/lambda/mailtrack-lambda.zip"
+inside="$((runtime / n)) of them in mt_runtime_next + mt_runtime_respond"
+[ "$runtime" -eq 0 ] && inside="(stripped: no per-function figure)"
+echo "$what: $n events, $((total / n)) instructions per event, $inside"
 if [ -n "$keep" ]; then mkdir -p "$keep" && cp "$work/cg.out" "$keep/"; fi
