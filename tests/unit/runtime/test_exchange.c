@@ -5,8 +5,8 @@
  * of each request, answers written one byte at a time, chunked events, the
  * connection closed silently after an answer or in the middle of a body,
  * bytes nobody asked for, malformed answers retried and oversized heads not,
- * the post timeout against the long poll that has none, and names and IPv6
- * literals as addresses.
+ * the post timeout against the long poll that has none, the connect
+ * timeout, and names and IPv6 literals as addresses.
  */
 #include "harness.h"
 
@@ -14,9 +14,14 @@
 #include "mt/clock.h"
 #include "mt/runtime.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define NEXT_ANSWER(id, body)                                                                 \
     "HTTP/1.1 200 OK\r\n"                                                                     \
@@ -319,6 +324,63 @@ static void test_runtime_posts_time_out_but_the_long_poll_waits(void **state)
     mt_script_server_cleanup(&s);
 }
 
+/*
+ * A listening socket whose accept queue is full: Linux drops further SYNs,
+ * so a connection to it neither succeeds nor fails until the client gives
+ * up.  fillers[2] receives the sockets that fill it.
+ */
+static int full_listener(int *port, int fillers[2])
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t size = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fd, 0), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &size), 0);
+    *port = ntohs(a.sin_port);
+    for (int i = 0; i < 2; i++) {
+        fillers[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect(fillers[i], (struct sockaddr *)&a, sizeof(a));
+    }
+    struct timespec ts = {0, 50000000};
+    nanosleep(&ts, NULL);
+    return fd;
+}
+
+static void test_runtime_connect_times_out(void **state)
+{
+    (void)state;
+    struct mt_runtime_invocation inv;
+    struct mt_err err = {0};
+    char address[64];
+    int port = 0, fillers[2];
+    int fd = full_listener(&port, fillers);
+
+    snprintf(address, sizeof(address), "127.0.0.1:%d", port);
+    struct mt_runtime_options o = {.api_address = address, .connect_timeout_ms = 100,
+                                   .max_attempts = 2, .backoff_base_ms = 1};
+    struct mt_runtime *rt = NULL;
+    assert_int_equal(mt_runtime_new(&o, &rt, NULL), MT_OK);
+    mt_runtime_invocation_init(&inv);
+
+    /* The long poll has no overall limit, but connecting has. */
+    int64_t start_ms = mt_time_monotonic_ms();
+    assert_int_equal(mt_runtime_next(rt, &inv, &err), MT_ERR_TIMEOUT);
+    int64_t took_ms = mt_time_monotonic_ms() - start_ms;
+    assert_true(took_ms >= 200 && took_ms < 2000);
+    assert_non_null(strstr(err.detail, "no connection to 127.0.0.1:"));
+    assert_non_null(strstr(err.detail, "in time after 2 attempts"));
+    assert_int_equal(mt_runtime_connections(rt), 0);
+
+    mt_runtime_invocation_cleanup(&inv);
+    mt_runtime_free(rt);
+    close(fillers[0]);
+    close(fillers[1]);
+    close(fd);
+}
+
 static void test_runtime_address_may_be_a_name_or_ipv6(void **state)
 {
     (void)state;
@@ -362,6 +424,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_runtime_malformed_answers_are_retried_then_fail),
     cmocka_unit_test(test_runtime_oversized_head_is_not_retried),
     cmocka_unit_test(test_runtime_posts_time_out_but_the_long_poll_waits),
+    cmocka_unit_test(test_runtime_connect_times_out),
     cmocka_unit_test(test_runtime_address_may_be_a_name_or_ipv6),
 };
 
