@@ -59,13 +59,19 @@ bool runtime_parser_done(const struct runtime_parser *p)
     return p->state == RUNTIME_PARSE_DONE;
 }
 
-/* Records a failure: the parser stays failed.  Returns code. */
-static enum mt_status fail(struct runtime_parser *p, struct mt_err *err, enum mt_status code,
-                           const char *what)
+/* Makes the parser stay failed with code.  Returns code. */
+static enum mt_status mark_failed(struct runtime_parser *p, enum mt_status code)
 {
     p->state = RUNTIME_PARSE_FAILED;
     p->failure = code;
-    return mt_err_set(err, code, "%s", what);
+    return code;
+}
+
+/* Records a failure described by a fixed sentence.  Returns code. */
+static enum mt_status fail(struct runtime_parser *p, struct mt_err *err, enum mt_status code,
+                           const char *what)
+{
+    return mt_err_set(err, mark_failed(p, code), "%s", what);
 }
 
 static bool eq_ci(struct mt_str s, const char *c)
@@ -183,7 +189,8 @@ static enum mt_status parse_header_line(struct runtime_parser *p, struct mt_str 
         return fail(p, err, MT_ERR_HTTP, "the answer has a control character in a header value");
 
     if (p->header_count == RUNTIME_MAX_HEADERS)
-        return fail(p, err, MT_ERR_TOO_LARGE, "the answer has more than 100 header lines");
+        return mt_err_set(err, mark_failed(p, MT_ERR_TOO_LARGE), "the answer has more than %d "
+                          "header lines", RUNTIME_MAX_HEADERS);
     p->headers[p->header_count++] = (struct runtime_header){name, value};
     return MT_OK;
 }
@@ -242,12 +249,10 @@ static enum mt_status choose_framing(struct runtime_parser *p, struct mt_err *er
         p->state = RUNTIME_PARSE_CLOSE_BODY;
         p->keep_alive = false;
     }
-    if (p->state == RUNTIME_PARSE_LENGTH_BODY && length > body_cap(p)) {
-        fail(p, NULL, MT_ERR_TOO_LARGE, "");
-        return mt_err_set(err, MT_ERR_TOO_LARGE, "the answer's body of %llu bytes is larger "
-                          "than its %llu-byte limit", (unsigned long long)length,
+    if (p->state == RUNTIME_PARSE_LENGTH_BODY && length > body_cap(p))
+        return mt_err_set(err, mark_failed(p, MT_ERR_TOO_LARGE), "the answer's body of %llu "
+                          "bytes is larger than its %llu-byte limit", (unsigned long long)length,
                           (unsigned long long)body_cap(p));
-    }
     return MT_OK;
 }
 
@@ -303,7 +308,8 @@ static enum mt_status feed_head(struct runtime_parser *p, const char *data, size
         size_t take = nl ? (size_t)(nl - from) + 1 : len - *used;
 
         if (p->head.len + take > RUNTIME_MAX_HEAD_BYTES)
-            return fail(p, err, MT_ERR_TOO_LARGE, "the answer's head is larger than 65536 bytes");
+            return mt_err_set(err, mark_failed(p, MT_ERR_TOO_LARGE), "the answer's head is "
+                              "larger than %zu bytes", RUNTIME_MAX_HEAD_BYTES);
         if (mt_buf_append(&p->head, from, take) != MT_OK)
             return fail(p, err, MT_ERR_NOMEM, "out of memory reading the answer's head");
         *used += take;
@@ -327,11 +333,9 @@ static enum mt_status take_body(struct runtime_parser *p, const char *data, size
                                 struct mt_err *err)
 {
     enum mt_status st = mt_buf_append(p->body, data, n);
-    if (st == MT_ERR_TOO_LARGE) {
-        fail(p, NULL, st, "");
-        return mt_err_set(err, st, "the answer's body is larger than its %llu-byte limit",
-                          (unsigned long long)body_cap(p));
-    }
+    if (st == MT_ERR_TOO_LARGE)
+        return mt_err_set(err, mark_failed(p, st), "the answer's body is larger than its "
+                          "%llu-byte limit", (unsigned long long)body_cap(p));
     if (st != MT_OK)
         return fail(p, err, st, "out of memory reading the answer's body");
     return MT_OK;
@@ -414,19 +418,17 @@ static enum mt_status end_chunk_size(struct runtime_parser *p, struct mt_err *er
     uint64_t size = 0;
 
     if (p->line_len > sizeof(p->line))
-        return fail(p, err, MT_ERR_HTTP, "the answer has a chunk-size line longer than 256 "
-                    "bytes");
+        return mt_err_set(err, mark_failed(p, MT_ERR_HTTP), "the answer has a chunk-size line "
+                          "longer than %d bytes", RUNTIME_MAX_CHUNK_LINE);
     if (!parse_chunk_size(collected(p), &size))
         return fail(p, err, MT_ERR_HTTP, "the answer has a malformed chunk-size line");
     if (size == 0) {
         p->state = RUNTIME_PARSE_TRAILER;
         return MT_OK;
     }
-    if (size > body_cap(p) - p->body->len) {
-        fail(p, NULL, MT_ERR_TOO_LARGE, "");
-        return mt_err_set(err, MT_ERR_TOO_LARGE, "the answer's chunked body is larger than its "
-                          "%llu-byte limit", (unsigned long long)body_cap(p));
-    }
+    if (size > body_cap(p) - p->body->len)
+        return mt_err_set(err, mark_failed(p, MT_ERR_TOO_LARGE), "the answer's chunked body is "
+                          "larger than its %llu-byte limit", (unsigned long long)body_cap(p));
     p->remaining = size;
     p->state = RUNTIME_PARSE_CHUNK_DATA;
     return MT_OK;
@@ -446,8 +448,8 @@ static enum mt_status end_line(struct runtime_parser *p, struct mt_err *err)
     } else {
         p->trailer_bytes += p->line_len;
         if (p->trailer_bytes > RUNTIME_MAX_HEAD_BYTES)
-            return fail(p, err, MT_ERR_TOO_LARGE, "the answer's trailer is larger than 65536 "
-                        "bytes");
+            return mt_err_set(err, mark_failed(p, MT_ERR_TOO_LARGE), "the answer's trailer is "
+                              "larger than %zu bytes", RUNTIME_MAX_HEAD_BYTES);
         if (p->line_len <= 2 && collected(p).len == 0)
             p->state = RUNTIME_PARSE_DONE;
     }
