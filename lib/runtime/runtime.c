@@ -8,10 +8,11 @@
  * libcurl or mt_http.  The protocol is fixed and small: plain HTTP/1.1 to a
  * loopback endpoint, one GET and one POST per invocation, five paths,
  * answers framed by Content-Length.  Driven through libcurl, those two
- * exchanges cost about a fifth of all the instructions the tracker spends
- * per SNS event, more than half of it in libcurl's general machinery (URL
- * parsing, option handling, the multi loop); see bench/lambda/RESULTS.md
- * for the figures before and after.  mt_http could not serve either: the
+ * exchanges took about 180,000 instructions per invocation, nearly a
+ * quarter of the tracker's whole cost per SNS event, and done here they take
+ * about 17,000: the rest was libcurl's general machinery (URL parsing,
+ * option handling, the multi loop).  bench/lambda/RESULTS.md has the figures
+ * and how they were measured.  mt_http could not serve either: the
  * long poll must run with no overall timeout, which mt_http deliberately
  * cannot express, and the Runtime API's failure rules differ from AWS
  * services' (a 500 means "exit", not "retry").  libcurl stays for the AWS
