@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +138,19 @@ static bool play(struct mt_script_server *s, const struct mt_script_step *step, 
     return true;
 }
 
+/*
+ * The server's thread.  It blocks every signal, so signals meant for the
+ * test (say, timers that interrupt the client's calls) reach the test's
+ * thread and never cut the server's own calls short.
+ */
 static void *serve(void *ctx)
 {
     struct mt_script_server *s = ctx;
     int fd = -1;
+    sigset_t all;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
 
     for (size_t i = 0; i < s->step_count; i++) {
         if (!play(s, &s->steps[i], &fd))

@@ -6,7 +6,8 @@
  * connection closed silently after an answer or in the middle of a body,
  * bytes nobody asked for, malformed answers retried and oversized heads not,
  * the post timeout against the long poll that has none, the connect
- * timeout, and names and IPv6 literals as addresses.
+ * timeout, calls interrupted by signals, and names and IPv6 literals as
+ * addresses.
  */
 #include "harness.h"
 
@@ -17,10 +18,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define NEXT_ANSWER(id, body)                                                                 \
@@ -381,6 +384,52 @@ static void test_runtime_connect_times_out(void **state)
     close(fd);
 }
 
+static volatile sig_atomic_t s_alarms;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    s_alarms++;
+}
+
+static void test_runtime_calls_survive_interrupting_signals(void **state)
+{
+    (void)state;
+    static const struct mt_script_step steps[] = {
+        {.answer = NEXT_ANSWER("id-1", "2") "{}", .delay_ms = 300},
+        {.answer = ACCEPTED, .delay_ms = 200},
+        {.answer = NEXT_ANSWER("id-2", "13") "{\"n\":\"trick\"}", .trickle = true}};
+    struct mt_script_server s;
+    struct mt_runtime_invocation inv;
+    struct mt_err err = {0};
+    struct sigaction sa = {.sa_handler = on_alarm}, old;
+    struct itimerval every_5ms = {{0, 5000}, {0, 5000}}, off = {{0, 0}, {0, 0}};
+
+    start(&s, steps, 3);
+    struct mt_runtime *rt = client_for(s.address, 1, 0);
+    mt_runtime_invocation_init(&inv);
+
+    /* No SA_RESTART: every blocking call in the client sees EINTR, again and again. */
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    s_alarms = 0;
+    assert_int_equal(setitimer(ITIMER_REAL, &every_5ms, NULL), 0);
+    next_ok(rt, &inv);
+    assert_int_equal(mt_runtime_respond(rt, &inv, mt_str_from_cstr("{}"), &err), MT_OK);
+    next_ok(rt, &inv);
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &old, NULL);
+
+    assert_true(s_alarms > 50);
+    assert_string_equal(inv.request_id, "id-2");
+    assert_string_equal(inv.event.data, "{\"n\":\"trick\"}");
+    assert_int_equal(mt_runtime_connections(rt), 1);
+
+    mt_runtime_invocation_cleanup(&inv);
+    mt_runtime_free(rt);
+    mt_script_server_cleanup(&s);
+}
+
 static void test_runtime_address_may_be_a_name_or_ipv6(void **state)
 {
     (void)state;
@@ -425,6 +474,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_runtime_oversized_head_is_not_retried),
     cmocka_unit_test(test_runtime_posts_time_out_but_the_long_poll_waits),
     cmocka_unit_test(test_runtime_connect_times_out),
+    cmocka_unit_test(test_runtime_calls_survive_interrupting_signals),
     cmocka_unit_test(test_runtime_address_may_be_a_name_or_ipv6),
 };
 
