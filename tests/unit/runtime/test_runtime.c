@@ -427,6 +427,40 @@ static void test_runtime_oversized_event_keeps_request_id(void **state)
     mt_runtime_api_stop(&api);
 }
 
+static void test_runtime_next_reads_a_six_megabyte_event(void **state)
+{
+    (void)state;
+    struct mt_runtime_api api;
+    struct mt_runtime_invocation inv;
+    struct mt_buf big;
+    const char *events[2];
+
+    /* Lambda's largest synchronous payload, under the default cap of 7 MiB. */
+    mt_buf_init(&big, 0);
+    mt_buf_append_cstr(&big, "{\"pad\":\"");
+    while (big.len < 6000000 - 2)
+        mt_buf_append_byte(&big, (char)('a' + big.len % 26));
+    mt_buf_append_cstr(&big, "\"}");
+    events[0] = big.data;
+    events[1] = "{}";
+    start(&api, events, 2, NULL);
+    struct mt_runtime *rt = client(&api);
+    mt_runtime_invocation_init(&inv);
+
+    next_ok(rt, &inv);
+    assert_int_equal(inv.event.len, 6000000);
+    assert_memory_equal(inv.event.data, big.data, big.len);
+    assert_int_equal(mt_runtime_respond(rt, &inv, mt_str_from_cstr("{}"), NULL), MT_OK);
+    next_ok(rt, &inv);
+    assert_string_equal(inv.event.data, "{}");
+    assert_int_equal(mt_runtime_connections(rt), 1);
+
+    mt_buf_cleanup(&big);
+    mt_runtime_invocation_cleanup(&inv);
+    mt_runtime_free(rt);
+    mt_runtime_api_stop(&api);
+}
+
 static void test_runtime_next_reads_chunked_events(void **state)
 {
     (void)state;
@@ -505,6 +539,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_runtime_address_comes_from_environment),
     cmocka_unit_test(test_runtime_deadline_is_monotonic_and_early),
     cmocka_unit_test(test_runtime_oversized_event_keeps_request_id),
+    cmocka_unit_test(test_runtime_next_reads_a_six_megabyte_event),
     cmocka_unit_test(test_runtime_next_reads_chunked_events),
     cmocka_unit_test(test_runtime_reconnects_when_the_endpoint_closes),
 };
