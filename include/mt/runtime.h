@@ -6,15 +6,18 @@
  * A client of the AWS Lambda Runtime API (version 2018-06-01): fetch the
  * next invocation, post its response or its error, and report a failed
  * start-up.  It speaks plain HTTP/1.1 to the local endpoint named by
- * AWS_LAMBDA_RUNTIME_API over one reused connection.
+ * AWS_LAMBDA_RUNTIME_API ("host:port"; a name is resolved once) over one
+ * reused TCP connection, opened again when the peer closes it or after a
+ * failure.  Header names are matched in any case; event bodies framed by
+ * Content-Length or chunked transfer coding are both read.
  *
  * The long poll for the next invocation has no overall timeout, because the
  * sandbox is frozen between invocations and a timer would fire on thaw; it
  * has a short connect timeout and never uses a proxy.  Every post is sent
- * with Content-Length and an empty Expect header, so nothing waits for
- * "100 Continue".  A call that fails on the network (connection refused,
- * reset or closed without an answer, a post timing out) is retried with
- * capped exponential backoff, a bounded number of times.  An answer of 500
+ * with Content-Length and no Expect header, so nothing waits for "100
+ * Continue".  A call that fails on the network (connection refused, reset
+ * or closed without an answer, a malformed answer, a post timing out) is
+ * retried with capped exponential backoff, a bounded number of times.  An answer of 500
  * means the execution environment is broken: MT_ERR_RUNTIME_EXIT tells the
  * caller to exit at once.  Other refusals (400, 403, 413) are not retried.
  *
@@ -86,9 +89,10 @@ struct mt_runtime;
 
 /*
  * Creates a client.  MT_ERR_CONFIG when no address is given and
- * AWS_LAMBDA_RUNTIME_API is unset, or when the address is not "host:port";
- * MT_ERR_INVALID on negative options; MT_ERR_NOMEM; MT_ERR_HTTP when
- * libcurl cannot be set up.  *out is NULL on failure.  Sends nothing.
+ * AWS_LAMBDA_RUNTIME_API is unset, or when the address is not "host:port"
+ * (host a DNS name, an IPv4 address or a bracketed IPv6 address);
+ * MT_ERR_INVALID on negative options; MT_ERR_NOMEM.  *out is NULL on
+ * failure.  Resolves and sends nothing.
  */
 enum mt_status mt_runtime_new(const struct mt_runtime_options *options, struct mt_runtime **out,
                               struct mt_err *err);
@@ -102,9 +106,10 @@ void mt_runtime_free(struct mt_runtime *rt);
  *
  * Returns MT_OK; MT_ERR_RUNTIME_EXIT on a 500 (exit now); MT_ERR_TOO_LARGE
  * when the event exceeds max_event_bytes (inv->request_id is filled, so the
- * caller can post an error for it); MT_ERR_PARSE when the answer lacks a
- * usable request id; MT_ERR_CONNECT, MT_ERR_HTTP or MT_ERR_TIMEOUT when the
- * endpoint stays unreachable or answers otherwise after every attempt.
+ * caller can post an error for it) or when the answer's head passes 64 KiB
+ * or 100 lines; MT_ERR_PARSE when the answer lacks a usable request id;
+ * MT_ERR_CONNECT, MT_ERR_HTTP or MT_ERR_TIMEOUT when the endpoint stays
+ * unreachable or answers otherwise after every attempt.
  */
 enum mt_status mt_runtime_next(struct mt_runtime *rt, struct mt_runtime_invocation *inv,
                                struct mt_err *err);
@@ -122,7 +127,8 @@ enum mt_status mt_runtime_respond(struct mt_runtime *rt, const struct mt_runtime
  * error_type, "stackTrace": []} and the header
  * Lambda-Runtime-Function-Error-Type: error_type.  Both strings are
  * borrowed; error_type should be one word (e.g. a status name).  Returns as
- * mt_runtime_respond.
+ * mt_runtime_respond, or MT_ERR_INVALID, sending nothing, when error_type is
+ * empty, longer than 100 bytes or holds a control character.
  */
 enum mt_status mt_runtime_fail(struct mt_runtime *rt, const struct mt_runtime_invocation *inv,
                                const char *error_type, const char *message, struct mt_err *err);

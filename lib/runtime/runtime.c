@@ -3,62 +3,66 @@
  * The Lambda Runtime API client (AWS Lambda developer guide, "Using the
  * Lambda runtime API for custom runtimes", API version 2018-06-01).
  *
- * It drives one libcurl easy handle of its own rather than an mt_http
- * client: the long poll must run with no overall timeout, which mt_http
- * deliberately cannot express (every AWS call there is bounded), and the
- * Runtime API's failure rules differ from AWS services' (a 500 means "exit",
- * not "retry").  The handle is configured once and keeps its connection
- * between calls; only the URL, method, timeout and headers change per call.
- * Response headers are kept in an mt_http_headers list, so lookups ignore
- * case as HTTP requires.
+ * It speaks HTTP/1.1 itself, over one TCP connection of its own (conn.c),
+ * and reads answers with its own parser (answer.c), rather than through
+ * libcurl or mt_http.  The protocol is fixed and small: plain HTTP/1.1 to a
+ * loopback endpoint, one GET and one POST per invocation, five paths,
+ * answers framed by Content-Length.  Driven through libcurl, those two
+ * exchanges took about 180,000 instructions per invocation, nearly a
+ * quarter of the tracker's whole cost per SNS event, and done here they take
+ * about 17,000: the rest was libcurl's general machinery (URL parsing,
+ * option handling, the multi loop).  bench/lambda/RESULTS.md has the figures
+ * and how they were measured.  mt_http could not serve either: the
+ * long poll must run with no overall timeout, which mt_http deliberately
+ * cannot express, and the Runtime API's failure rules differ from AWS
+ * services' (a 500 means "exit", not "retry").  libcurl stays for the AWS
+ * calls.
  *
+ * Each request is one sendmsg() of its head and body, with Content-Length
+ * and no Expect header; an answer is read until it is complete, and the
+ * connection is kept unless the answer or an error says otherwise.
  * Retries wait base * 2^(n-1) ms, capped, without jitter: the only peer is
  * the sandbox's own local endpoint, so there is no crowd of clients to
  * spread out.  What is not done: streaming responses (response mode
- * "streaming"), the extensions and telemetry APIs, and concurrent
- * invocations (Lambda Managed Instances).
+ * "streaming"), the extensions and telemetry APIs, concurrent invocations
+ * (Lambda Managed Instances), proxies, TLS, redirects, and the client
+ * context, Cognito identity and tenant id headers, which no handler here
+ * uses and so are not kept.
  */
 #include "mt/runtime.h"
 
+#include "runtime_int.h"
+
 #include "mt/clock.h"
 #include "mt/env.h"
-#include "mt/http.h"
 #include "mt/log.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
 
-#define API_VERSION "/2018-06-01"
+#define API_PREFIX "/2018-06-01/runtime/"
 #define LONGEST_TIMEOUT_MS (15 * 60 * 1000)
 #define ERROR_BODY_SHOWN 160
+/* A request head: request line, Host, Content-Type, Content-Length, error type. */
+#define REQUEST_HEAD_MAX 1024
+/* Answers to posts are a few dozen bytes; more than this is refused. */
+#define POST_ANSWER_MAX ((size_t)64 << 10)
 
 struct mt_runtime {
-    CURL *curl;
-    char base_url[320];           /* "http://host:port/2018-06-01" */
-    struct mt_runtime_options opt;
-    long connections;             /* opened so far */
-
-    /* Where the current call's answer goes. */
-    struct mt_buf *body;          /* the caller's event buffer, or scratch */
-    struct mt_buf scratch;        /* answers to posts */
-    struct mt_http_headers headers;
-    bool body_too_large;
-    bool headers_too_large;
-    char errbuf[CURL_ERROR_SIZE];
+    struct mt_runtime_options opt;     /* defaults applied; api_address NULL */
+    struct runtime_address address;
+    struct runtime_conn conn;
+    struct runtime_parser parser;      /* the current or last answer */
+    struct mt_buf scratch;             /* answers to posts */
+    char request[REQUEST_HEAD_MAX];    /* the head of the request being sent */
+    char input[64 << 10];              /* bytes as received, until the parser takes them */
 };
-
-static pthread_once_t s_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode s_curl_init_rc = CURLE_FAILED_INIT;
-
-static void init_curl_once(void)
-{
-    s_curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 void mt_runtime_invocation_init(struct mt_runtime_invocation *inv)
 {
@@ -80,95 +84,6 @@ int64_t mt_runtime_invocation_deadline_ms(const struct mt_runtime_invocation *in
 
     int64_t deadline = mt_time_monotonic_ms() + left_ms - margin_ms;
     return deadline > inv->received_ms ? deadline : inv->received_ms + 1;
-}
-
-/* True for "host:port" with a DNS name, IPv4 or bracketed IPv6 host and a port 1-65535. */
-static bool address_ok(const char *a)
-{
-    const char *colon = strrchr(a, ':');
-    if (colon == NULL || colon == a || colon[1] == '\0' || strlen(colon + 1) > 5)
-        return false;
-
-    for (const char *p = a; p < colon; p++) {
-        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-[]:", *p) ==
-            NULL)
-            return false;
-    }
-    long port = 0;
-    for (const char *p = colon + 1; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        port = port * 10 + (*p - '0');
-    }
-    return port >= 1 && port <= 65535;
-}
-
-/* libcurl write callback: appends to the current body; 0 stops at the cap. */
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    struct mt_runtime *rt = ctx;
-    size_t len = size * nmemb;
-
-    if (mt_buf_append(rt->body, data, len) == MT_OK)
-        return len;
-    rt->body_too_large = true;
-    return 0;
-}
-
-/* libcurl header callback: keeps "Name: value" lines; a status line starts afresh. */
-static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    struct mt_runtime *rt = ctx;
-    size_t len = size * nmemb;
-    struct mt_str line = mt_str_trim((struct mt_str){data, len});
-
-    if (line.len >= 5 && memcmp(line.ptr, "HTTP/", 5) == 0) {
-        mt_http_headers_reset(&rt->headers);
-        return len;
-    }
-    const char *colon = memchr(line.ptr, ':', line.len);
-    if (colon == NULL)
-        return len;
-
-    struct mt_str name = {line.ptr, (size_t)(colon - line.ptr)};
-    struct mt_str value = mt_str_trim((struct mt_str){colon + 1, line.len - name.len - 1});
-    enum mt_status st = mt_http_headers_add(&rt->headers, name, value);
-    if (st == MT_ERR_TOO_LARGE || st == MT_ERR_NOMEM) {
-        rt->headers_too_large = true;
-        return 0;
-    }
-    return len;
-}
-
-/* Options that hold for every call: set once, so the connection is kept. */
-static CURLcode set_fixed_options(struct mt_runtime *rt)
-{
-    CURL *c = rt->curl;
-    CURLcode rc = CURLE_OK;
-
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)rt->opt.connect_timeout_ms);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_PROXY, "");
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, rt);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, rt);
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rt->errbuf);
-    return rc;
 }
 
 /* Copies the options with defaults applied; the address from the environment if absent. */
@@ -197,128 +112,199 @@ static enum mt_status apply_options(struct mt_runtime *rt, const struct mt_runti
     if (address == NULL)
         return mt_err_set(err, MT_ERR_CONFIG, "AWS_LAMBDA_RUNTIME_API is not set: this program "
                           "runs as a Lambda function's bootstrap");
-    if (!address_ok(address) || strlen(address) > 256)
-        return mt_err_set(err, MT_ERR_CONFIG, "Runtime API address '%.64s' is not host:port",
-                          address);
-    snprintf(rt->base_url, sizeof(rt->base_url), "http://%s" API_VERSION, address);
-    return MT_OK;
+    return runtime_address_parse(address, &rt->address, err);
 }
 
 enum mt_status mt_runtime_new(const struct mt_runtime_options *options, struct mt_runtime **out,
                               struct mt_err *err)
 {
     static const struct mt_runtime_options no_options;
-    enum mt_status st = MT_ERR_NOMEM;
 
     *out = NULL;
-    pthread_once(&s_curl_once, init_curl_once);
-    if (s_curl_init_rc != CURLE_OK)
-        return mt_err_set(err, MT_ERR_HTTP, "libcurl could not be initialised: %s",
-                          curl_easy_strerror(s_curl_init_rc));
-
     struct mt_runtime *rt = calloc(1, sizeof(*rt));
     if (rt == NULL)
-        return mt_err_set(err, st, "out of memory creating the Runtime API client");
-    mt_buf_init(&rt->scratch, 64 << 10);
-    mt_http_headers_init(&rt->headers);
+        return mt_err_set(err, MT_ERR_NOMEM, "out of memory creating the Runtime API client");
+    mt_buf_init(&rt->scratch, POST_ANSWER_MAX);
+    runtime_conn_init(&rt->conn);
+    runtime_parser_init(&rt->parser);
 
-    st = apply_options(rt, options ? options : &no_options, err);
-    if (st != MT_OK)
-        goto out;
-
-    rt->curl = curl_easy_init();
-    if (rt->curl == NULL || set_fixed_options(rt) != CURLE_OK) {
-        st = mt_err_set(err, MT_ERR_HTTP, "libcurl could not set up the Runtime API handle");
-        goto out;
+    enum mt_status st = apply_options(rt, options ? options : &no_options, err);
+    if (st != MT_OK) {
+        mt_runtime_free(rt);
+        return st;
     }
     *out = rt;
-out:
-    if (st != MT_OK)
-        mt_runtime_free(rt);
-    return st;
+    return MT_OK;
 }
 
 void mt_runtime_free(struct mt_runtime *rt)
 {
     if (rt == NULL)
         return;
-    if (rt->curl != NULL)
-        curl_easy_cleanup(rt->curl);
+    runtime_conn_cleanup(&rt->conn);
+    runtime_parser_cleanup(&rt->parser);
     mt_buf_cleanup(&rt->scratch);
-    mt_http_headers_cleanup(&rt->headers);
     free(rt);
 }
 
 long mt_runtime_connections(const struct mt_runtime *rt)
 {
-    return rt->connections;
+    return rt->conn.opened;
 }
 
 /* One call to the endpoint: what to send, and how its answer is judged. */
 struct call {
     const char *what;           /* "next", "response", "error", "init error", for messages */
-    char url[600];
+    const char *request_id;     /* the invocation the path names; NULL for the others */
+    const char *suffix;         /* after API_PREFIX, or after invocation/<id>/ */
     bool post;
     struct mt_str body;         /* posts only */
     const char *error_type;     /* adds Lambda-Runtime-Function-Error-Type when set */
     struct mt_buf *answer;      /* where the answer's body goes */
-    long status;                /* of the last answer; 0 when none arrived */
+    int status;                 /* of the last complete answer; 0 when none arrived */
 };
 
-/* The headers of a post; NULL when out of memory. */
-static struct curl_slist *post_headers(const struct call *call)
-{
-    struct curl_slist *list = curl_slist_append(NULL, "Content-Type: application/json");
-    struct curl_slist *grown = list ? curl_slist_append(list, "Expect:") : NULL;
+/* Fills a fixed buffer; full records that something did not fit. */
+struct writer {
+    char *at;
+    size_t left;
+    bool full;
+};
 
-    if (grown != NULL && call->error_type != NULL) {
-        char line[200];
-        snprintf(line, sizeof(line), "Lambda-Runtime-Function-Error-Type: %s", call->error_type);
-        grown = curl_slist_append(grown, line);
+static void put(struct writer *w, const char *s, size_t n)
+{
+    if (n > w->left) {
+        w->full = true;
+        return;
     }
-    if (grown == NULL)
-        curl_slist_free_all(list);
-    return grown;
+    memcpy(w->at, s, n);
+    w->at += n;
+    w->left -= n;
 }
 
-/* Sets the per-call options and runs one attempt. */
-static CURLcode perform(struct mt_runtime *rt, struct call *call, struct curl_slist *headers)
+static void put_cstr(struct writer *w, const char *s)
 {
-    CURL *c = rt->curl;
-    CURLcode rc = curl_easy_setopt(c, CURLOPT_URL, call->url);
+    put(w, s, strlen(s));
+}
 
-    if (rc == CURLE_OK && call->post) {
-        rc = curl_easy_setopt(c, CURLOPT_POST, 1L);
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body.ptr ? call->body.ptr : "");
-        if (rc == CURLE_OK)
-            rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->body.len);
-    } else if (rc == CURLE_OK) {
-        rc = curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+/* Percent-encodes everything but RFC 3986's unreserved characters. */
+static void put_escaped(struct writer *w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            put(w, s, 1);
+            continue;
+        }
+        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+        put(w, esc, 3);
     }
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    /* The long poll has no timeout: the sandbox may be frozen for hours inside it. */
-    if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, call->post ? (long)rt->opt.post_timeout_ms
-                                                               : 0L);
-    if (rc != CURLE_OK)
-        return rc;
+}
 
-    mt_buf_reset(call->answer);
-    mt_http_headers_reset(&rt->headers);
-    rt->body = call->answer;
-    rt->body_too_large = false;
-    rt->headers_too_large = false;
-    rt->errbuf[0] = '\0';
-    rc = curl_easy_perform(c);
+static void put_decimal(struct writer *w, size_t n)
+{
+    char digits[24];
+    size_t i = sizeof(digits);
 
-    long opened = 0;
-    curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &opened);
-    rt->connections += opened;
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    put(w, digits + i, sizeof(digits) - i);
+}
+
+/* Writes the call's request head into rt->request; 0 when it does not fit. */
+static size_t format_request(struct mt_runtime *rt, const struct call *call)
+{
+    struct writer w = {rt->request, sizeof(rt->request), false};
+
+    put_cstr(&w, call->post ? "POST " API_PREFIX : "GET " API_PREFIX);
+    if (call->request_id != NULL) {
+        put_cstr(&w, "invocation/");
+        put_escaped(&w, call->request_id);
+        put_cstr(&w, "/");
+    }
+    put_cstr(&w, call->suffix);
+    put_cstr(&w, " HTTP/1.1\r\nHost: ");
+    put_cstr(&w, rt->address.authority);
+    if (call->post) {
+        put_cstr(&w, "\r\nContent-Type: application/json\r\nContent-Length: ");
+        put_decimal(&w, call->body.len);
+    }
+    if (call->error_type != NULL) {
+        put_cstr(&w, "\r\nLambda-Runtime-Function-Error-Type: ");
+        put_cstr(&w, call->error_type);
+    }
+    put_cstr(&w, "\r\n\r\n");
+    return w.full ? 0 : sizeof(rt->request) - w.left;
+}
+
+/*
+ * Reads one answer into the parser, by_ms at the latest (0: no limit).
+ * Bytes after a complete answer were not asked for, so the connection is
+ * not kept.
+ */
+static enum mt_status read_answer(struct mt_runtime *rt, struct call *call, int64_t by_ms,
+                                  struct mt_err *err)
+{
+    struct runtime_parser *p = &rt->parser;
+
+    runtime_parser_reset(p, call->answer);
+    while (!runtime_parser_done(p)) {
+        size_t got = 0, used = 0;
+        enum mt_status st = runtime_conn_recv(&rt->conn, rt->input, sizeof(rt->input), by_ms,
+                                              &got, err);
+        if (st != MT_OK)
+            return st;
+        if (got == 0)
+            return runtime_parser_finish(p, err);
+
+        st = runtime_parser_feed(p, rt->input, got, &used, err);
+        if (st != MT_OK)
+            return st;
+        if (used < got) {
+            MT_LOG(MT_LOG_DEBUG, "runtime", "runtime_extra_bytes",
+                   "%zu bytes followed the answer; the connection is not reused", got - used);
+            p->keep_alive = false;
+        }
+    }
+    return MT_OK;
+}
+
+/*
+ * One attempt: a connection (reused when it is still good), the request,
+ * the whole answer.  A post's attempt, connecting included, ends by the
+ * post timeout; the long poll has no limit once connected.
+ */
+static enum mt_status exchange(struct mt_runtime *rt, struct call *call, struct mt_err *err)
+{
+    int64_t now = mt_time_monotonic_ms();
+    int64_t by_ms = call->post ? now + rt->opt.post_timeout_ms : 0;
+    int64_t connect_by = now + rt->opt.connect_timeout_ms;
+    size_t head_len = format_request(rt, call);
+
     call->status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &call->status);
-    return rc;
+    if (head_len == 0)
+        return mt_err_set(err, MT_ERR_INVALID, "the request head is longer than %d bytes",
+                          REQUEST_HEAD_MAX);
+    enum mt_status st = runtime_conn_ready(&rt->conn, &rt->address,
+                                           by_ms && by_ms < connect_by ? by_ms : connect_by, err);
+    if (st != MT_OK)
+        return st;
+
+    struct iovec iov[2] = {{rt->request, head_len},
+                           {(void *)(uintptr_t)call->body.ptr, call->body.len}};
+    st = runtime_conn_send(&rt->conn, iov, call->post ? 2 : 1, by_ms, err);
+    if (st == MT_OK)
+        st = read_answer(rt, call, by_ms, err);
+    if (st != MT_OK || !rt->parser.keep_alive)
+        runtime_conn_close(&rt->conn);
+    if (st == MT_OK)
+        call->status = rt->parser.status;
+    return st;
 }
 
 /* The start of an answer's body, for error details; never the event itself. */
@@ -347,7 +333,7 @@ static enum mt_status judge_answer(const struct call *call, struct mt_err *err)
     if (call->status == 413)
         return mt_err_set(err, MT_ERR_TOO_LARGE, "Runtime API %s: HTTP 413, %zu bytes are too "
                           "large: %s", call->what, call->body.len, excerpt);
-    return mt_err_set(err, MT_ERR_HTTP, "Runtime API %s: HTTP %ld: %s", call->what, call->status,
+    return mt_err_set(err, MT_ERR_HTTP, "Runtime API %s: HTTP %d: %s", call->what, call->status,
                       excerpt);
 }
 
@@ -365,56 +351,42 @@ static void back_off(const struct mt_runtime *rt, int n)
     }
 }
 
-/* The status of a transfer that did not bring a complete answer. */
-static enum mt_status network_status(CURLcode rc)
+/* Failures another attempt may cure: the network, the peer's framing, time. */
+static bool worth_retrying(enum mt_status st)
 {
-    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
-        return MT_ERR_CONNECT;
-    if (rc == CURLE_OPERATION_TIMEDOUT)
-        return MT_ERR_TIMEOUT;
-    return MT_ERR_HTTP;
+    return st == MT_ERR_HTTP || st == MT_ERR_CONNECT || st == MT_ERR_TIMEOUT;
 }
 
 /*
  * Runs a call with its retries.  Network failures are retried up to
- * max_attempts; a complete answer is final either way.
+ * max_attempts; a complete answer is final either way, and so is one that
+ * passes a size limit.
  */
 static enum mt_status run_call(struct mt_runtime *rt, struct call *call, struct mt_err *err)
 {
-    struct curl_slist *headers = NULL;
-    CURLcode rc = CURLE_OK;
-    int attempt = 0;
+    struct mt_err last = {0};
+    enum mt_status st = MT_OK;
 
-    if (call->post && (headers = post_headers(call)) == NULL)
-        return mt_err_set(err, MT_ERR_NOMEM, "out of memory posting the %s", call->what);
-
-    for (attempt = 1; attempt <= rt->opt.max_attempts; attempt++) {
+    for (int attempt = 1; attempt <= rt->opt.max_attempts; attempt++) {
         if (attempt > 1)
             back_off(rt, attempt - 1);
-        rc = perform(rt, call, headers);
-        MT_LOG(MT_LOG_DEBUG, "runtime", "runtime_call", "%s attempt=%d status=%ld curl=%d",
-               call->what, attempt, call->status, (int)rc);
-        if (rc == CURLE_OK || rt->body_too_large || rt->headers_too_large)
-            break;
+        mt_err_clear(&last);
+        st = exchange(rt, call, &last);
+        MT_LOG(MT_LOG_DEBUG, "runtime", "runtime_call", "%s attempt=%d status=%d result=%s",
+               call->what, attempt, call->status, mt_status_name(st));
+        if (st == MT_OK)
+            return judge_answer(call, err);
+        if (!worth_retrying(st))
+            return mt_err_set(err, st, "Runtime API %s: %s", call->what, mt_err_text(&last));
     }
-    curl_easy_setopt(rt->curl, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(headers);
-
-    if (rt->body_too_large || rt->headers_too_large)
-        return mt_err_set(err, MT_ERR_TOO_LARGE, "Runtime API %s: the %s exceeds %zu bytes",
-                          call->what, rt->body_too_large ? "answer" : "header block",
-                          rt->body_too_large ? call->answer->max : MT_HTTP_MAX_HEADER_BYTES);
-    if (rc != CURLE_OK)
-        return mt_err_set(err, network_status(rc), "Runtime API %s: %s after %d attempts",
-                          call->what, rt->errbuf[0] ? rt->errbuf : curl_easy_strerror(rc),
-                          rt->opt.max_attempts);
-    return judge_answer(call, err);
+    return mt_err_set(err, st, "Runtime API %s: %s after %d attempts", call->what,
+                      mt_err_text(&last), rt->opt.max_attempts);
 }
 
 /* Copies a header's value into out; false when it is absent, empty or too long. */
 static bool copy_header(const struct mt_runtime *rt, const char *name, char *out, size_t size)
 {
-    struct mt_str v = mt_http_headers_get(&rt->headers, name);
+    struct mt_str v = runtime_parser_header(&rt->parser, name);
 
     out[0] = '\0';
     if (v.ptr == NULL || v.len == 0 || v.len >= size)
@@ -438,7 +410,13 @@ static int64_t parse_deadline(struct mt_str v)
     return ms;
 }
 
-/* Fills inv's fields from the answer's headers and exports the trace id. */
+/*
+ * Fills inv's fields from the answer's headers and exports the trace id.
+ * LIMITATION: Lambda-Runtime-Client-Context, -Cognito-Identity and
+ * -Aws-Tenant-Id are read with the other headers but not kept, so a handler
+ * invoked through the mobile SDKs or in tenant isolation mode cannot see
+ * them (docs/KNOWN_LIMITATIONS.md).
+ */
 static enum mt_status read_invocation(struct mt_runtime *rt, struct mt_runtime_invocation *inv,
                                       struct mt_err *err)
 {
@@ -449,7 +427,7 @@ static enum mt_status read_invocation(struct mt_runtime *rt, struct mt_runtime_i
                           "Lambda-Runtime-Aws-Request-Id header");
 
     inv->deadline_epoch_ms =
-        parse_deadline(mt_http_headers_get(&rt->headers, "Lambda-Runtime-Deadline-Ms"));
+        parse_deadline(runtime_parser_header(&rt->parser, "Lambda-Runtime-Deadline-Ms"));
     copy_header(rt, "Lambda-Runtime-Invoked-Function-Arn", inv->function_arn,
                 sizeof(inv->function_arn));
     bool traced = copy_header(rt, "Lambda-Runtime-Trace-Id", inv->trace_id,
@@ -462,9 +440,8 @@ static enum mt_status read_invocation(struct mt_runtime *rt, struct mt_runtime_i
 enum mt_status mt_runtime_next(struct mt_runtime *rt, struct mt_runtime_invocation *inv,
                                struct mt_err *err)
 {
-    struct call call = {.what = "next", .answer = &inv->event};
+    struct call call = {.what = "next", .suffix = "invocation/next", .answer = &inv->event};
 
-    snprintf(call.url, sizeof(call.url), "%s/runtime/invocation/next", rt->base_url);
     inv->event.max = rt->opt.max_event_bytes;
     inv->request_id[0] = '\0';
     inv->trace_id[0] = '\0';
@@ -481,32 +458,13 @@ enum mt_status mt_runtime_next(struct mt_runtime *rt, struct mt_runtime_invocati
     return st != MT_OK ? st : hs;
 }
 
-/* Posts body to <base>/runtime/<path>, escaping the request id when there is one. */
-static enum mt_status post(struct mt_runtime *rt, const char *what, const char *request_id,
-                           const char *suffix, struct mt_str body, const char *error_type,
-                           struct mt_err *err)
-{
-    struct call call = {.what = what, .post = true, .body = body, .error_type = error_type,
-                        .answer = &rt->scratch};
-
-    if (request_id == NULL) {
-        snprintf(call.url, sizeof(call.url), "%s/runtime/%s", rt->base_url, suffix);
-        return run_call(rt, &call, err);
-    }
-
-    char *escaped = curl_easy_escape(rt->curl, request_id, 0);
-    if (escaped == NULL)
-        return mt_err_set(err, MT_ERR_NOMEM, "out of memory posting the %s", what);
-    snprintf(call.url, sizeof(call.url), "%s/runtime/invocation/%s/%s", rt->base_url, escaped,
-             suffix);
-    curl_free(escaped);
-    return run_call(rt, &call, err);
-}
-
 enum mt_status mt_runtime_respond(struct mt_runtime *rt, const struct mt_runtime_invocation *inv,
                                   struct mt_str body, struct mt_err *err)
 {
-    return post(rt, "response", inv->request_id, "response", body, NULL, err);
+    struct call call = {.what = "response", .request_id = inv->request_id,
+                        .suffix = "response", .post = true, .body = body,
+                        .answer = &rt->scratch};
+    return run_call(rt, &call, err);
 }
 
 /* The error document Lambda expects; NULL when out of memory.  Free with free(). */
@@ -522,20 +480,35 @@ static char *error_body(const char *error_type, const char *message)
     return text;
 }
 
+/* True for a short error type without control characters: it goes into a header line. */
+static bool error_type_ok(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n == 0 || n > 100)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+            return false;
+    }
+    return true;
+}
+
 /* Posts an error document to an error endpoint. */
 static enum mt_status post_error(struct mt_runtime *rt, const char *what, const char *request_id,
                                  const char *error_type, const char *message, struct mt_err *err)
 {
-    if (error_type == NULL || error_type[0] == '\0' || strlen(error_type) > 100 ||
-        strpbrk(error_type, "\r\n") != NULL)
+    if (!error_type_ok(error_type))
         return mt_err_set(err, MT_ERR_INVALID, "Runtime API %s: the error type must be one "
                           "short line", what);
 
     char *text = error_body(error_type, message);
     if (text == NULL)
         return mt_err_set(err, MT_ERR_NOMEM, "out of memory posting the %s", what);
-    enum mt_status st = post(rt, what, request_id, request_id ? "error" : "init/error",
-                             mt_str_from_cstr(text), error_type, err);
+    struct call call = {.what = what, .request_id = request_id,
+                        .suffix = request_id ? "error" : "init/error", .post = true,
+                        .body = mt_str_from_cstr(text), .error_type = error_type,
+                        .answer = &rt->scratch};
+    enum mt_status st = run_call(rt, &call, err);
     free(text);
     return st;
 }

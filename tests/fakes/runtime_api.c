@@ -5,7 +5,7 @@
  *
  *   mt_runtime_api --events FILE --out FILE [--deadline-ms N] [--on-empty 500|hold]
  *                  [--fault WHAT:N:ACTION]... [--pause-before N]... [--port-file FILE]
- *                  [--watch-stdin]
+ *                  [--chunked] [--close-after N] [--watch-stdin]
  *
  * Each non-empty line of the events file is one invocation, handed out by
  * GET /runtime/invocation/next in order with the headers Lambda sends
@@ -26,6 +26,12 @@
  *   post:N:CODE     answer the Nth POST with status CODE (400, 413, 500, ...)
  * Unknown or already answered request ids get 400, bodies over 6 MB 413,
  * other paths 404.
+ *
+ * --chunked sends each event with chunked transfer coding (at most 7 bytes
+ * a chunk, no Content-Length) instead of Content-Length, as the Runtime API
+ * never does but a client must still read.  --close-after N answers the Nth
+ * request of every connection with "Connection: close" and then closes it,
+ * so the client has to open a new one.
  *
  * --pause-before N holds the GET that would hand out invocation N: it
  * records {"kind":"paused", "body":"N"} and answers only once the file
@@ -59,6 +65,7 @@
 #define MAX_FAULTS 32
 #define MAX_POST_BYTES ((size_t)6 << 20)
 #define PREFIX "/2018-06-01/runtime/"
+#define CHUNK_BYTES 7
 
 enum fault_action { FAULT_STATUS, FAULT_DROP };
 
@@ -76,6 +83,8 @@ struct settings {
     long deadline_ms;
     bool hold_when_empty;
     bool watch_stdin;
+    bool chunked;          /* events in chunked transfer coding */
+    long close_after;      /* requests per connection before it is closed; 0: never */
     struct fault faults[MAX_FAULTS];
     size_t fault_count;
     long pauses[MAX_FAULTS]; /* invocation numbers to pause before, from 1 */
@@ -98,6 +107,7 @@ struct state {
 /* Per connection. */
 struct conn_state {
     long number;
+    long requests;         /* complete requests on it so far */
 };
 
 static struct settings s_cfg = {.deadline_ms = 30000};
@@ -108,7 +118,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: mt_runtime_api --events FILE --out FILE [--deadline-ms N] "
                     "[--on-empty 500|hold] [--fault next:N:500|post:N:drop|post:N:CODE]... "
-                    "[--port-file FILE] [--watch-stdin]\n");
+                    "[--port-file FILE] [--chunked] [--close-after N] [--watch-stdin]\n");
 }
 
 static bool parse_fault(const char *text, struct fault *f)
@@ -138,6 +148,10 @@ static bool parse_args(int argc, char **argv)
             s_cfg.watch_stdin = true;
             continue;
         }
+        if (strcmp(a, "--chunked") == 0) {
+            s_cfg.chunked = true;
+            continue;
+        }
         if (v == NULL)
             return false;
         i++;
@@ -149,6 +163,8 @@ static bool parse_args(int argc, char **argv)
             s_cfg.port_file = v;
         else if (strcmp(a, "--deadline-ms") == 0)
             s_cfg.deadline_ms = strtol(v, NULL, 10);
+        else if (strcmp(a, "--close-after") == 0 && strtol(v, NULL, 10) > 0)
+            s_cfg.close_after = strtol(v, NULL, 10);
         else if (strcmp(a, "--on-empty") == 0 && (strcmp(v, "500") == 0 || strcmp(v, "hold") == 0))
             s_cfg.hold_when_empty = strcmp(v, "hold") == 0;
         else if (strcmp(a, "--pause-before") == 0 && s_cfg.pause_count < MAX_FAULTS)
@@ -201,13 +217,19 @@ static json_t *header_or_null(struct MHD_Connection *c, const char *name)
     return v != NULL ? json_string(v) : json_null();
 }
 
+/* The state of the connection c arrived on; NULL when it could not be made. */
+static struct conn_state *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
 /* Appends one record to the out file; the lock is held by the caller. */
 static void record(struct MHD_Connection *c, const char *kind, const char *request_id,
                    unsigned status, const struct mt_buf *body)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn_state *cs = ci != NULL ? ci->socket_context : NULL;
+    struct conn_state *cs = conn_of(c);
     json_t *o = json_pack("{s:s, s:I, s:s?, s:i, s:I}", "kind", kind, "seq",
                           (json_int_t)++s_state.seq, "request_id", request_id, "status",
                           (int)status, "connection", (json_int_t)(cs ? cs->number : 0));
@@ -224,20 +246,52 @@ static void record(struct MHD_Connection *c, const char *kind, const char *reque
     json_decref(o);
 }
 
-static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *body,
-                              const char *const *headers)
+/* Hands out a copy of a body CHUNK_BYTES at a time (--chunked). */
+static ssize_t read_piece(void *cls, uint64_t pos, char *buf, size_t max)
 {
+    const char *text = cls;
+    size_t len = strlen(text);
+    size_t n = len - (size_t)pos;
+
+    if (pos >= len)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    n = n < CHUNK_BYTES ? n : CHUNK_BYTES;
+    n = n < max ? n : max;
+    memcpy(buf, text + pos, n);
+    return (ssize_t)n;
+}
+
+/*
+ * Queues an answer: the body with Content-Length, or in chunks of unknown
+ * total size when chunked (microhttpd then uses chunked transfer coding),
+ * and "Connection: close" when the request is the --close-after Nth of its
+ * connection.
+ */
+static enum MHD_Result answer_framed(struct MHD_Connection *c, unsigned status, const char *body,
+                                     const char *const *headers, bool chunked)
+{
+    struct conn_state *cs = conn_of(c);
     char *copy = strdup(body);
     if (copy == NULL)
         return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(copy), copy,
-                                                             MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        chunked ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, CHUNK_BYTES, read_piece,
+                                                    copy, free)
+                : MHD_create_response_from_buffer(strlen(copy), copy, MHD_RESPMEM_MUST_FREE);
     for (size_t i = 0; headers != NULL && headers[i] != NULL; i += 2)
         MHD_add_response_header(r, headers[i], headers[i + 1]);
     MHD_add_response_header(r, "Content-Type", "application/json");
+    if (s_cfg.close_after > 0 && cs != NULL && cs->requests % s_cfg.close_after == 0)
+        MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const char *body,
+                              const char *const *headers)
+{
+    return answer_framed(c, status, body, headers, false);
 }
 
 /* Blocks a request until the server stops (--on-empty hold). */
@@ -320,7 +374,7 @@ static enum MHD_Result on_next(struct MHD_Connection *c)
                              "Lambda-Runtime-Invoked-Function-Arn",
                              "arn:aws:lambda:us-east-1:000000000000:function:mailtrack-test",
                              "Lambda-Runtime-Trace-Id", trace, NULL};
-    return answer(c, 200, event, headers);
+    return answer_framed(c, 200, event, headers, s_cfg.chunked);
 }
 
 /* Takes an open request id; false when it is unknown or already answered. */
@@ -387,6 +441,9 @@ static enum MHD_Result on_post(struct MHD_Connection *c, const char *path,
 static enum MHD_Result on_request(struct MHD_Connection *c, const char *method, const char *url,
                                   struct stand_in_request *rs)
 {
+    struct conn_state *cs = conn_of(c);
+    if (cs != NULL)
+        cs->requests++;
     if (strcmp(method, "GET") == 0 && strcmp(url, PREFIX "invocation/next") == 0)
         return on_next(c);
     if (strcmp(method, "POST") == 0)

@@ -3,7 +3,9 @@
  * Tests of the Runtime API client against mt_runtime_api on 127.0.0.1: the
  * invocation headers, the trace id export, response, error and init-error
  * posts with their bodies and headers, one reused connection, retries of
- * dropped posts, the 500 that means exit, refusals, and the deadline.
+ * dropped posts, the 500 that means exit, refusals, and the deadline; and
+ * the stand-in's variations: events in chunked transfer coding, and
+ * connections it closes after every N requests.
  */
 #include "harness.h"
 
@@ -425,6 +427,104 @@ static void test_runtime_oversized_event_keeps_request_id(void **state)
     mt_runtime_api_stop(&api);
 }
 
+static void test_runtime_next_reads_a_six_megabyte_event(void **state)
+{
+    (void)state;
+    struct mt_runtime_api api;
+    struct mt_runtime_invocation inv;
+    struct mt_buf big;
+    const char *events[2];
+
+    /* Lambda's largest synchronous payload, under the default cap of 7 MiB. */
+    mt_buf_init(&big, 0);
+    mt_buf_append_cstr(&big, "{\"pad\":\"");
+    while (big.len < 6000000 - 2)
+        mt_buf_append_byte(&big, (char)('a' + big.len % 26));
+    mt_buf_append_cstr(&big, "\"}");
+    events[0] = big.data;
+    events[1] = "{}";
+    start(&api, events, 2, NULL);
+    struct mt_runtime *rt = client(&api);
+    mt_runtime_invocation_init(&inv);
+
+    next_ok(rt, &inv);
+    assert_int_equal(inv.event.len, 6000000);
+    assert_memory_equal(inv.event.data, big.data, big.len);
+    assert_int_equal(mt_runtime_respond(rt, &inv, mt_str_from_cstr("{}"), NULL), MT_OK);
+    next_ok(rt, &inv);
+    assert_string_equal(inv.event.data, "{}");
+    assert_int_equal(mt_runtime_connections(rt), 1);
+
+    mt_buf_cleanup(&big);
+    mt_runtime_invocation_cleanup(&inv);
+    mt_runtime_free(rt);
+    mt_runtime_api_stop(&api);
+}
+
+static void test_runtime_next_reads_chunked_events(void **state)
+{
+    (void)state;
+    struct mt_runtime_api api;
+    struct mt_runtime_invocation inv;
+    struct mt_err err = {0};
+    static const char *const events[] = {"{\"Records\":[{\"n\":1,\"pad\":\"0123456789abcdef\"}]}",
+                                         "{}"};
+    const char *const args[] = {"--chunked", NULL};
+
+    start(&api, events, 2, args);
+    struct mt_runtime *rt = client(&api);
+    mt_runtime_invocation_init(&inv);
+
+    next_ok(rt, &inv);
+    assert_string_equal(inv.event.data, events[0]);
+    assert_string_equal(inv.request_id, "8f5c2a1e-0000-4000-8000-000000000001");
+    assert_int_equal(mt_runtime_respond(rt, &inv, mt_str_from_cstr("{}"), &err), MT_OK);
+    next_ok(rt, &inv);
+    assert_string_equal(inv.event.data, "{}");
+    assert_int_equal(mt_runtime_respond(rt, &inv, mt_str_from_cstr("{}"), &err), MT_OK);
+
+    /* A chunked answer ends cleanly, so the connection is kept. */
+    assert_int_equal(mt_runtime_connections(rt), 1);
+    assert_int_equal(count_of(&api, "response"), 2);
+
+    mt_runtime_invocation_cleanup(&inv);
+    mt_runtime_free(rt);
+    mt_runtime_api_stop(&api);
+}
+
+static void test_runtime_reconnects_when_the_endpoint_closes(void **state)
+{
+    (void)state;
+    struct mt_runtime_api api;
+    struct mt_runtime_invocation inv;
+    struct mt_err err = {0};
+    const char *events[3] = {"{}", "{}", "{}"};
+    const char *const args[] = {"--close-after", "2", NULL};
+
+    start(&api, events, 3, args);
+    struct mt_runtime *rt = client(&api);
+    mt_runtime_invocation_init(&inv);
+
+    for (int i = 0; i < 3; i++) {
+        next_ok(rt, &inv);
+        assert_int_equal(mt_runtime_respond(rt, &inv, mt_str_from_cstr("{}"), &err), MT_OK);
+    }
+
+    /* Every response closed its connection, so each invocation had one of its own. */
+    assert_int_equal(mt_runtime_connections(rt), 3);
+    json_t *recs = mt_runtime_api_records(&api);
+    assert_int_equal(json_array_size(recs), 6);
+    for (size_t i = 0; i < json_array_size(recs); i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(recs, i),
+                                                            "connection")), (int)i / 2 + 1);
+    json_decref(recs);
+    assert_int_equal(count_of(&api, "dropped"), 0);
+
+    mt_runtime_invocation_cleanup(&inv);
+    mt_runtime_free(rt);
+    mt_runtime_api_stop(&api);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_runtime_next_reads_invocation_and_exports_trace),
     cmocka_unit_test(test_runtime_respond_posts_body_with_length_and_no_expect),
@@ -439,6 +539,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_runtime_address_comes_from_environment),
     cmocka_unit_test(test_runtime_deadline_is_monotonic_and_early),
     cmocka_unit_test(test_runtime_oversized_event_keeps_request_id),
+    cmocka_unit_test(test_runtime_next_reads_a_six_megabyte_event),
+    cmocka_unit_test(test_runtime_next_reads_chunked_events),
+    cmocka_unit_test(test_runtime_reconnects_when_the_endpoint_closes),
 };
 
 MT_TEST_MAIN(tests)
