@@ -404,7 +404,14 @@ static enum mt_status start_daemon(struct mt_serve *s, struct mt_err *err)
         {MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key.data},
         {MHD_OPTION_END, 0, NULL},
     };
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+    /*
+     * poll(), not the epoll that MHD_USE_AUTO picks: with epoll, libmicrohttpd
+     * 0.9.75 often misses a client closing a connection whose request is
+     * still incomplete, and holds its slot (and its place under the per-address
+     * limit) until the idle timeout.  poll() sees the close at once, and is no
+     * slower at the connection counts allowed here.
+     */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
                      (ipv6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0);
     s->daemon = MHD_start_daemon(flags, (uint16_t)s->options.port, NULL, NULL, on_request, s,
                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
