@@ -17,10 +17,12 @@
  *      with the region of the TopicArn (mt_sns_url_check);
  *   5. for a SubscriptionConfirmation, SubscribeURL passes the same host
  *      rules and asks for Action=ConfirmSubscription;
- *   6. the certificate, from the in-memory cache, the certificate folder or
+ *   6. the signature is base64 and at least 256 bytes, the size an RSA key
+ *      of 2048 bits signs with;
+ *   7. the certificate, from the in-memory cache, the certificate folder or
  *      a fetch, parses as X.509, is within its validity dates, names an SNS
  *      host and holds an RSA key of at least 2048 bits;
- *   7. the signature verifies over the string SNS signs for the type.
+ *   8. the signature verifies over the string SNS signs for the type.
  *
  * There is no way to turn verification off.  The string to sign follows the
  * SNS developer guide, "Verifying the signatures of Amazon SNS messages":
@@ -180,6 +182,21 @@ struct mt_sns_verifier_options {
     void *fetch_ctx;
 
     size_t cache_max; /* certificates kept in memory; 0 means 32 */
+
+    /*
+     * Fetches allowed at once (0 means 1).  A message whose certificate
+     * needs a fetch while this many run is refused at once with MT_ERR_BUSY
+     * and MT_SNS_CERT_UNAVAILABLE, so forged messages naming made-up
+     * certificates can hold at most this many of the caller's threads.
+     */
+    size_t fetch_max;
+
+    /*
+     * How long a certificate URL whose fetch failed is not fetched again
+     * (0 means 15 s): messages naming it meanwhile are refused with the
+     * fetch's status, without a request.
+     */
+    long failure_hold_ms;
 };
 
 struct mt_sns_verifier;
@@ -200,7 +217,8 @@ void mt_sns_verifier_free(struct mt_sns_verifier *verifier);
  * MT_ERR_SCHEMA, MT_ERR_TOPIC, MT_ERR_SIGNATURE (also for an unknown
  * version or an unusable certificate), MT_ERR_CERT_URL,
  * MT_ERR_SUBSCRIBE_URL, or the fetch's status when the certificate could
- * not be had (MT_ERR_NOT_FOUND without a fetch callback); reason (optional)
+ * not be had (MT_ERR_NOT_FOUND without a fetch callback, MT_ERR_BUSY when
+ * fetch_max fetches are running already); reason (optional)
  * receives the label and err the detail.  Thread-safe: several threads may
  * verify with one verifier at once.
  */

@@ -28,6 +28,7 @@
     X(MT_ERR_CONFIG, "configuration is missing or invalid")                    \
     X(MT_ERR_NOT_FOUND, "not found")                                           \
     X(MT_ERR_UNSUPPORTED, "not supported in this build")                       \
+    X(MT_ERR_BUSY, "too much of this work is already in progress")             \
     /* event */                                                                \
     X(MT_ERR_NOT_JSON, "document is not valid JSON")                           \
     X(MT_ERR_SCHEMA, "a field is missing or has the wrong type")               \

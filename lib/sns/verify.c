@@ -10,7 +10,10 @@
  * for an SNS host, RSA of 2048 bits or more) before it is cached, and a
  * fetched certificate is written to the folder.  The cache is bounded and
  * evicts the least recently used entry; the lock is never held across a
- * fetch, so two threads missing the same URL at once may both fetch it.
+ * fetch.  Fetches are limited: only fetch_max run at once (others are
+ * refused, not queued), and a URL whose fetch failed is not fetched again
+ * for failure_hold_ms.  Nothing is fetched for a message whose signature
+ * cannot be an RSA signature of an accepted size.
  *
  * LIMITATION: the signing certificate's chain is not verified; its
  * provenance rests on the host checks and on the TLS verification of the
@@ -23,6 +26,7 @@
  */
 #include "sns_int.h"
 
+#include "mt/clock.h"
 #include "mt/log.h"
 
 #include <errno.h>
@@ -42,12 +46,22 @@
 #define MAX_CERT_BYTES ((size_t)64 * 1024)
 #define MAX_SIGNATURE_B64 2048
 #define MIN_RSA_BITS 2048
+#define DEFAULT_FETCH_MAX 1
+#define DEFAULT_FAILURE_HOLD_MS 15000
+#define FAILED_URLS 64 /* failed fetches remembered */
 
 struct cert_entry {
     char *url;
     X509 *cert;
     EVP_PKEY *key;
     unsigned long last_used; /* the verifier's tick at the last lookup */
+};
+
+/* A certificate URL whose fetch failed, and how. */
+struct failed_fetch {
+    char *url; /* NULL: slot unused */
+    int64_t at_ms;
+    enum mt_status status;
 };
 
 struct mt_sns_verifier {
@@ -62,6 +76,10 @@ struct mt_sns_verifier {
     size_t cache_count, cache_max;
     unsigned long tick;
     size_t fetches;
+    size_t fetching, fetch_max;
+    struct failed_fetch failed[FAILED_URLS];
+    size_t failed_next; /* slot the next failure overwrites */
+    long failure_hold_ms;
 };
 
 static const char *const s_reason_names[] = {
@@ -108,6 +126,8 @@ void mt_sns_verifier_free(struct mt_sns_verifier *v)
         free(v->topics[i]);
     for (size_t i = 0; i < v->cache_count; i++)
         free_entry(&v->cache[i]);
+    for (size_t i = 0; i < FAILED_URLS; i++)
+        free(v->failed[i].url);
     free(v->topics);
     free(v->cache);
     free(v->cert_dir);
@@ -149,6 +169,8 @@ enum mt_status mt_sns_verifier_new(const struct mt_sns_verifier_options *o,
     v->fetch = o->fetch;
     v->fetch_ctx = o->fetch_ctx;
     v->cache_max = o->cache_max ? o->cache_max : DEFAULT_CACHE_MAX;
+    v->fetch_max = o->fetch_max ? o->fetch_max : DEFAULT_FETCH_MAX;
+    v->failure_hold_ms = o->failure_hold_ms > 0 ? o->failure_hold_ms : DEFAULT_FAILURE_HOLD_MS;
 
     enum mt_status st = copy_topics(v, o->topics, o->topic_count, err);
     if (st == MT_OK && o->cert_dir != NULL && (v->cert_dir = dup_cstr(o->cert_dir)) == NULL)
@@ -386,6 +408,52 @@ fail:
            dir, strerror(errno));
 }
 
+/*
+ * Takes one of the fetch_max fetch slots for url, or refuses: MT_ERR_BUSY
+ * when all are taken, the earlier status when url failed within the hold.
+ */
+static enum mt_status fetch_begin(struct mt_sns_verifier *v, const char *url,
+                                  struct mt_err *err)
+{
+    int64_t now = mt_time_monotonic_ms();
+    enum mt_status st = MT_OK;
+
+    pthread_mutex_lock(&v->lock);
+    for (size_t i = 0; i < FAILED_URLS && st == MT_OK; i++) {
+        const struct failed_fetch *f = &v->failed[i];
+        if (f->url != NULL && now - f->at_ms < v->failure_hold_ms && strcmp(f->url, url) == 0)
+            st = mt_err_set(err, f->status, "fetching signing certificate '%s' failed %lld ms "
+                            "ago; not tried again for %ld ms after a failure",
+                            url, (long long)(now - f->at_ms), v->failure_hold_ms);
+    }
+    if (st == MT_OK && v->fetching >= v->fetch_max)
+        st = mt_err_set(err, MT_ERR_BUSY, "signing certificate '%s' is not held, and %zu other "
+                        "fetch%s already running", url, v->fetching,
+                        v->fetching == 1 ? " is" : "es are");
+    if (st == MT_OK)
+        v->fetching++;
+    pthread_mutex_unlock(&v->lock);
+    return st;
+}
+
+/* Gives the slot back; remembers a failure so that url is not fetched again soon. */
+static void fetch_end(struct mt_sns_verifier *v, const char *url, enum mt_status st)
+{
+    char *copy = st != MT_OK ? dup_cstr(url) : NULL;
+
+    pthread_mutex_lock(&v->lock);
+    v->fetching--;
+    if (st == MT_OK) {
+        v->fetches++;
+    } else if (copy != NULL) {
+        struct failed_fetch *f = &v->failed[v->failed_next];
+        free(f->url);
+        *f = (struct failed_fetch){.url = copy, .at_ms = mt_time_monotonic_ms(), .status = st};
+        v->failed_next = (v->failed_next + 1) % FAILED_URLS;
+    }
+    pthread_mutex_unlock(&v->lock);
+}
+
 /* Finds the certificate's PEM in the folder or by fetching it. */
 static enum mt_status find_pem(struct mt_sns_verifier *v, const char *url,
                                const struct mt_sns_url *u, struct mt_buf *pem, bool *fetched,
@@ -403,13 +471,14 @@ static enum mt_status find_pem(struct mt_sns_verifier *v, const char *url,
         return mt_err_set(err, MT_ERR_NOT_FOUND, "signing certificate '%s' is not in the "
                           "certificate folder and fetching is off", url);
 
+    enum mt_status st = fetch_begin(v, url, err);
+    if (st != MT_OK)
+        return st;
     mt_buf_reset(pem);
-    enum mt_status st = v->fetch(v->fetch_ctx, url, pem, err);
+    st = v->fetch(v->fetch_ctx, url, pem, err);
+    fetch_end(v, url, st);
     if (st != MT_OK)
         return mt_err_set(err, st, "cannot fetch signing certificate '%s'", url);
-    pthread_mutex_lock(&v->lock);
-    v->fetches++;
-    pthread_mutex_unlock(&v->lock);
     *fetched = true;
     MT_LOG(MT_LOG_DEBUG, "sns", "sns_cert_fetched", "fetched signing certificate '%s'", url);
     return MT_OK;
@@ -538,6 +607,10 @@ enum mt_status mt_sns_verify(struct mt_sns_verifier *v, const struct mt_sns_mess
     if (m->signature.len > MAX_SIGNATURE_B64 || !sns_base64_decode(m->signature, sig, &sig_len))
         return refuse(reason, MT_SNS_SIGNATURE, mt_err_set(err, MT_ERR_SIGNATURE,
                       "SNS Signature is %s", m->signature.ptr ? "not base64" : "missing"));
+    if (sig_len < MIN_RSA_BITS / 8)
+        return refuse(reason, MT_SNS_SIGNATURE, mt_err_set(err, MT_ERR_SIGNATURE,
+                      "SNS Signature is %zu bytes; an RSA key of %d bits or more signs with "
+                      "%d or more", sig_len, MIN_RSA_BITS, MIN_RSA_BITS / 8));
 
     EVP_PKEY *key = NULL;
     enum mt_sns_reason key_reason;

@@ -2,9 +2,11 @@
 /* The unit-test harness: one-case runs, fixtures, temporary folders. */
 #include "harness.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int mt_test_main(int argc, char **argv, const struct CMUnitTest *tests, size_t count,
                  const char *group)
@@ -73,4 +75,11 @@ void mt_test_assert_str(struct mt_str s, const char *expected, const char *file,
         print_error("expected '%s', got '%.*s'\n", expected, (int)s.len, s.ptr);
         _fail(file, line);
     }
+}
+
+void mt_test_sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
 }

@@ -40,6 +40,9 @@ void mt_test_read_file(const char *path, struct mt_buf *out);
 /* A fresh empty folder under the temporary directory, in a static buffer. */
 const char *mt_test_tmpdir(void);
 
+/* Sleeps ms milliseconds (resumes after signals). */
+void mt_test_sleep_ms(long ms);
+
 /* Asserts that s is present and equals expected. */
 #define assert_mt_str_equal(s, expected) mt_test_assert_str((s), (expected), __FILE__, __LINE__)
 

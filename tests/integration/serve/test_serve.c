@@ -45,12 +45,6 @@ struct server {
 /* The server a failing test may leave running; killed by the teardown. */
 static pid_t s_running = -1;
 
-static void sleep_ms(long ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&t, NULL);
-}
-
 /* Reads the port from the "listening on" line of the log; 0 when not there yet. */
 static unsigned read_port(const char *log)
 {
@@ -103,7 +97,7 @@ static void server_start(struct server *s, const char *const *extra)
     }
     s_running = s->pid;
     for (int i = 0; i < 1000 && (s->port = read_port(s->log)) == 0; i++)
-        sleep_ms(10);
+        mt_test_sleep_ms(10);
     if (s->port == 0)
         fail_msg("the server did not start; see %s", s->log);
 }
@@ -684,7 +678,7 @@ static void test_serve_sigterm_keeps_acknowledged_events(void **state)
     for (int i = 0; i < 3000; i++) {
         if (metric(h, &s, "mailtrack_sns_messages_total{type=\"Notification\"}") >= 200)
             break;
-        sleep_ms(5);
+        mt_test_sleep_ms(5);
     }
     curl_easy_cleanup(h);
     server_stop(&s);
@@ -808,7 +802,7 @@ static void test_serve_per_ip_limit_holds_off_slow_clients(void **state)
     for (int i = 0; i < 500 && status != 200; i++) { /* up to 10 s */
         status = request(h, &s, "/healthz", NULL, NULL, &r, NULL);
         if (status != 200)
-            sleep_ms(20);
+            mt_test_sleep_ms(20);
     }
     assert_int_equal(status, 200);
     server_stop(&s);

@@ -10,6 +10,7 @@
 #include "sns/sns_int.h"
 #include "sns_testkit.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,160 @@ static void test_sns_certificate_fetched_once_and_kept(void **state)
     X509_free(cert);
 }
 
+/* A signature shorter than a 2048-bit key makes is refused without a fetch. */
+static void test_sns_short_signature_refused_before_fetch(void **state)
+{
+    (void)state;
+    struct fetcher f = {.pem = "not reached"};
+    struct mt_sns_verifier *v = new_verifier(NULL, &f);
+    EVP_PKEY *small = tk_rsa_key(1024);
+    struct tk_msg m = tk_msg_default("Notification");
+    char *body = tk_sns_body(&m, small);
+    struct mt_err err = {0};
+    enum mt_sns_reason reason;
+
+    assert_int_equal(verify_body(v, body, &reason, &err), MT_ERR_SIGNATURE);
+    assert_int_equal(reason, MT_SNS_SIGNATURE);
+    assert_non_null(strstr(err.detail, "SNS Signature is 128 bytes"));
+    assert_int_equal(f.calls, 0);
+    free(body);
+    EVP_PKEY_free(small);
+    mt_sns_verifier_free(v);
+}
+
+/* A URL whose fetch failed is not fetched again within the hold; after it, it is. */
+static void test_sns_failed_fetch_held(void **state)
+{
+    (void)state;
+    static const char *const topics[] = {TK_TOPIC};
+    struct fetcher f = {0};
+    struct mt_sns_verifier_options o = {.topics = topics, .topic_count = 1, .fetch = fake_fetch,
+                                        .fetch_ctx = &f, .failure_hold_ms = 300};
+    struct mt_sns_verifier *v = NULL;
+    struct mt_err err = {0};
+    enum mt_sns_reason reason;
+    assert_int_equal(mt_sns_verifier_new(&o, &v, &err), MT_OK);
+
+    struct tk_msg m = tk_msg_default("Notification");
+    char *body = tk_sns_body(&m, tk_shared_key());
+    assert_int_equal(verify_body(v, body, &reason, &err), MT_ERR_CONNECT);
+    assert_int_equal(f.calls, 1);
+
+    /* Within the hold: the same status, no request. */
+    mt_err_clear(&err);
+    assert_int_equal(verify_body(v, body, &reason, &err), MT_ERR_CONNECT);
+    assert_int_equal(reason, MT_SNS_CERT_UNAVAILABLE);
+    assert_non_null(strstr(err.detail, "not tried again for 300 ms"));
+    assert_int_equal(f.calls, 1);
+
+    /* Another URL is not held. */
+    struct tk_msg other = tk_msg_default("Notification");
+    other.cert_url = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-other.pem";
+    char *other_body = tk_sns_body(&other, tk_shared_key());
+    assert_int_equal(verify_body(v, other_body, &reason, &err), MT_ERR_CONNECT);
+    assert_int_equal(f.calls, 2);
+
+    /* After the hold the URL is fetched again, and a good answer is used. */
+    mt_test_sleep_ms(400);
+    X509 *cert = tk_cert(tk_shared_key(), &(struct tk_cert_spec){.cn = "sns.amazonaws.com",
+                                                                 .not_before_s = -60,
+                                                                 .not_after_s = 86400});
+    char *pem = tk_cert_pem(cert);
+    f.pem = pem;
+    mt_err_clear(&err);
+    assert_int_equal(verify_body(v, body, &reason, &err), MT_OK);
+    assert_int_equal(f.calls, 3);
+    assert_int_equal(mt_sns_verifier_fetch_count(v), 1);
+
+    free(pem);
+    X509_free(cert);
+    free(other_body);
+    free(body);
+    mt_sns_verifier_free(v);
+}
+
+/* A fetch callback that waits until told to go on, so a fetch can be held open. */
+struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool entered, release;
+    struct mt_sns_verifier *v;
+    const char *body;
+    enum mt_status status;
+};
+
+static enum mt_status gated_fetch(void *ctx, const char *url, struct mt_buf *body,
+                                  struct mt_err *err)
+{
+    struct gate *g = ctx;
+    (void)url;
+    (void)body;
+    pthread_mutex_lock(&g->lock);
+    g->entered = true;
+    pthread_cond_broadcast(&g->cond);
+    while (!g->release)
+        pthread_cond_wait(&g->cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+    return mt_err_set(err, MT_ERR_HTTP, "held fetch ends with HTTP 404");
+}
+
+static void *verify_in_thread(void *arg)
+{
+    struct gate *g = arg;
+    struct mt_err err = {0};
+    enum mt_sns_reason reason;
+    g->status = verify_body(g->v, g->body, &reason, &err);
+    return NULL;
+}
+
+/* While fetch_max fetches run, a message needing another is refused at once. */
+static void test_sns_fetches_limited(void **state)
+{
+    (void)state;
+    static const char *const topics[] = {TK_TOPIC};
+    struct gate g = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+    struct mt_sns_verifier_options o = {.topics = topics, .topic_count = 1, .fetch = gated_fetch,
+                                        .fetch_ctx = &g};
+    struct mt_err err = {0};
+    enum mt_sns_reason reason;
+    pthread_t t;
+
+    assert_int_equal(mt_sns_verifier_new(&o, &g.v, &err), MT_OK);
+    struct tk_msg m = tk_msg_default("Notification");
+    m.cert_url = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-made-up-1.pem";
+    char *first = tk_sns_body(&m, tk_shared_key());
+    m.cert_url = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-made-up-2.pem";
+    char *second = tk_sns_body(&m, tk_shared_key());
+
+    g.body = first;
+    assert_int_equal(pthread_create(&t, NULL, verify_in_thread, &g), 0);
+    pthread_mutex_lock(&g.lock);
+    while (!g.entered)
+        pthread_cond_wait(&g.cond, &g.lock);
+    pthread_mutex_unlock(&g.lock);
+
+    assert_int_equal(verify_body(g.v, second, &reason, &err), MT_ERR_BUSY);
+    assert_int_equal(reason, MT_SNS_CERT_UNAVAILABLE);
+    assert_non_null(strstr(err.detail, "1 other fetch is already running"));
+
+    pthread_mutex_lock(&g.lock);
+    g.release = true;
+    pthread_cond_broadcast(&g.cond);
+    pthread_mutex_unlock(&g.lock);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(g.status, MT_ERR_HTTP);
+
+    /* The slot is free again: the second URL is fetched now (and fails the same way). */
+    g.entered = false;
+    mt_err_clear(&err);
+    assert_int_equal(verify_body(g.v, second, &reason, &err), MT_ERR_HTTP);
+    assert_true(g.entered);
+
+    free(first);
+    free(second);
+    mt_sns_verifier_free(g.v);
+}
+
 static void test_sns_certificate_unavailable(void **state)
 {
     (void)state;
@@ -462,15 +617,19 @@ static void test_sns_certificate_unavailable(void **state)
     free(body);
 }
 
-/* Serves a certificate made from spec and key, and expects it to be refused as invalid. */
-static void expect_cert_invalid(EVP_PKEY *key, const struct tk_cert_spec *spec, const char *why)
+/*
+ * Serves a certificate made from spec and cert_key for a message signed with
+ * sign_key, and expects the certificate to be refused as invalid.
+ */
+static void expect_cert_invalid(EVP_PKEY *cert_key, EVP_PKEY *sign_key,
+                                const struct tk_cert_spec *spec, const char *why)
 {
-    X509 *cert = tk_cert(key, spec);
+    X509 *cert = tk_cert(cert_key, spec);
     char *pem = tk_cert_pem(cert);
     struct fetcher f = {.pem = pem};
     struct mt_sns_verifier *v = new_verifier(NULL, &f);
     struct tk_msg m = tk_msg_default("Notification");
-    char *body = tk_sns_body(&m, key);
+    char *body = tk_sns_body(&m, sign_key);
     struct mt_err err = {0};
     enum mt_sns_reason reason;
 
@@ -498,13 +657,15 @@ static void test_sns_certificate_checks(void **state)
     struct tk_cert_spec valid = {.cn = "sns.amazonaws.com", .not_before_s = -60,
                                  .not_after_s = 86400};
 
-    expect_cert_invalid(tk_shared_key(), &expired, "has expired");
-    expect_cert_invalid(tk_shared_key(), &future, "is not valid yet");
-    expect_cert_invalid(tk_shared_key(), &foreign, "SNS host name");
-    expect_cert_invalid(tk_shared_key(), &lookalike, "SNS host name");
+    EVP_PKEY *key = tk_shared_key();
+    expect_cert_invalid(key, key, &expired, "has expired");
+    expect_cert_invalid(key, key, &future, "is not valid yet");
+    expect_cert_invalid(key, key, &foreign, "SNS host name");
+    expect_cert_invalid(key, key, &lookalike, "SNS host name");
 
+    /* A 1024-bit certificate, for a signature long enough to fetch it. */
     EVP_PKEY *small = tk_rsa_key(1024);
-    expect_cert_invalid(small, &valid, "at least 2048 bits");
+    expect_cert_invalid(small, key, &valid, "at least 2048 bits");
     EVP_PKEY_free(small);
 
     struct fetcher f = {
@@ -688,6 +849,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sns_utf8_signed_fields),
     cmocka_unit_test(test_sns_certificate_fetched_once_and_kept),
     cmocka_unit_test(test_sns_certificate_unavailable),
+    cmocka_unit_test(test_sns_short_signature_refused_before_fetch),
+    cmocka_unit_test(test_sns_failed_fetch_held),
+    cmocka_unit_test(test_sns_fetches_limited),
     cmocka_unit_test(test_sns_certificate_checks),
     cmocka_unit_test(test_sns_certificate_named_by_alt_name),
     cmocka_unit_test(test_sns_signature_from_another_key_refused),
