@@ -73,6 +73,12 @@ const char *mt_report_level(double rate, double review, double pause);
 /* One file-like object being written, e.g. the CSV. */
 struct mt_output_object {
     enum mt_status (*write)(struct mt_output_object *obj, const char *data, size_t len);
+    /*
+     * Optional (NULL: nothing to do): stores everything written, so that
+     * commit has only to publish it and fails only in rare cases.  After a
+     * failure the object can only be aborted.
+     */
+    enum mt_status (*prepare)(struct mt_output_object *obj, struct mt_err *err);
     /* Makes the object visible under its final name; frees obj. */
     enum mt_status (*commit)(struct mt_output_object *obj, struct mt_err *err);
     /* Discards what was written; frees obj. */

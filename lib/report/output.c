@@ -3,9 +3,9 @@
  * Local report outputs: standard output, a folder, or one named file.
  *
  * Files are written under a temporary name in the destination folder,
- * flushed to disk, and renamed over the final name on commit, so a report
- * either appears whole or not at all and a regenerated week replaces its old
- * file atomically.
+ * flushed to disk (prepare), and renamed over the final name on commit, so a
+ * report either appears whole or not at all and a regenerated week replaces
+ * its old file atomically.
  *
  * LIMITATION: a process killed outright (SIGKILL, power loss) while writing
  * leaves its "NAME.tmp.XXXXXX" file behind; nothing removes it later, since
@@ -36,32 +36,47 @@ struct stream_object {
 };
 
 /*
- * The temporary file being written, for mt_output_remove_temporary.  One
- * local file is written at a time (the CSV, then the summary); the handler
- * reads the path only while s_temporary_set is 1.
+ * The temporary files not yet renamed, for mt_output_remove_temporary: a
+ * report holds at most two at once (the CSV and its summary).  The handler
+ * reads a slot's path only while its flag is 1.
  */
-static char s_temporary[4096];
-static volatile sig_atomic_t s_temporary_set;
+#define TEMPORARY_SLOTS 2
+static char s_temporary[TEMPORARY_SLOTS][4096];
+static volatile sig_atomic_t s_temporary_set[TEMPORARY_SLOTS];
 
 void mt_output_remove_temporary(void)
 {
-    if (s_temporary_set)
-        unlink(s_temporary);
+    for (int i = 0; i < TEMPORARY_SLOTS; i++) {
+        if (s_temporary_set[i])
+            unlink(s_temporary[i]);
+    }
 }
 
-static void remember_temporary(const char *path)
+/* Records path in a free slot; returns the slot, or -1 when none is free or it does not fit. */
+static int remember_temporary(const char *path)
 {
-    s_temporary_set = 0;
-    if (strlen(path) < sizeof(s_temporary)) {
-        memcpy(s_temporary, path, strlen(path) + 1);
-        s_temporary_set = 1;
+    size_t n = strlen(path);
+    for (int i = 0; i < TEMPORARY_SLOTS && n < sizeof(s_temporary[i]); i++) {
+        if (!s_temporary_set[i]) {
+            memcpy(s_temporary[i], path, n + 1);
+            s_temporary_set[i] = 1;
+            return i;
+        }
     }
+    return -1;
+}
+
+static void forget_temporary(int slot)
+{
+    if (slot >= 0)
+        s_temporary_set[slot] = 0;
 }
 
 struct file_object {
     struct mt_output_object base;
-    FILE *f;
+    FILE *f; /* NULL once prepared */
     char *tmp_path;
+    int temporary_slot; /* for mt_output_remove_temporary; -1 when none */
 };
 
 static enum mt_status stream_write(struct mt_output_object *obj, const char *data, size_t len)
@@ -142,16 +157,18 @@ static enum mt_status file_write(struct mt_output_object *obj, const char *data,
 
 static void file_free(struct file_object *fo)
 {
-    s_temporary_set = 0;
+    forget_temporary(fo->temporary_slot);
     free(fo->tmp_path);
     free(fo->base.location);
     free(fo);
 }
 
-static enum mt_status file_commit(struct mt_output_object *obj, struct mt_err *err)
+/* Flushes the temporary file to disk and closes it; the rename is left to commit. */
+static enum mt_status file_prepare(struct mt_output_object *obj, struct mt_err *err)
 {
     struct file_object *fo = (struct file_object *)obj;
-    enum mt_status st = MT_OK;
+    if (fo->f == NULL)
+        return MT_OK;
 
     bool ok = fflush(fo->f) == 0 && !ferror(fo->f) && fsync(fileno(fo->f)) == 0;
     int e = errno;
@@ -159,14 +176,23 @@ static enum mt_status file_commit(struct mt_output_object *obj, struct mt_err *e
         ok = false;
         e = errno;
     }
-    if (ok && rename(fo->tmp_path, fo->base.location) != 0) {
-        ok = false;
-        e = errno;
-    }
-    if (!ok) {
-        st = mt_err_set(err, MT_ERR_IO, "cannot write '%s': %s", fo->base.location, strerror(e));
+    fo->f = NULL;
+    if (!ok)
+        return mt_err_set(err, MT_ERR_IO, "cannot write '%s': %s", fo->base.location,
+                          strerror(e));
+    return MT_OK;
+}
+
+static enum mt_status file_commit(struct mt_output_object *obj, struct mt_err *err)
+{
+    struct file_object *fo = (struct file_object *)obj;
+    enum mt_status st = file_prepare(obj, err);
+
+    if (st == MT_OK && rename(fo->tmp_path, fo->base.location) != 0)
+        st = mt_err_set(err, MT_ERR_IO, "cannot write '%s': %s", fo->base.location,
+                        strerror(errno));
+    if (st != MT_OK)
         unlink(fo->tmp_path);
-    }
     file_free(fo);
     return st;
 }
@@ -174,7 +200,8 @@ static enum mt_status file_commit(struct mt_output_object *obj, struct mt_err *e
 static void file_abort(struct mt_output_object *obj)
 {
     struct file_object *fo = (struct file_object *)obj;
-    fclose(fo->f);
+    if (fo->f != NULL)
+        fclose(fo->f);
     unlink(fo->tmp_path);
     file_free(fo);
 }
@@ -183,8 +210,14 @@ static void file_abort(struct mt_output_object *obj)
 static enum mt_status open_file(const char *path, struct mt_output_object **out,
                                 struct mt_err *err)
 {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return mt_err_set(err, MT_ERR_IO, "cannot write '%s': it is a folder", path);
+
     struct file_object *fo = calloc(1, sizeof(*fo));
     size_t n = strlen(path) + 16;
+    if (fo != NULL)
+        fo->temporary_slot = -1;
     if (fo == NULL || (fo->tmp_path = malloc(n)) == NULL ||
         (fo->base.location = strdup(path)) == NULL) {
         if (fo != NULL)
@@ -204,9 +237,10 @@ static enum mt_status open_file(const char *path, struct mt_output_object **out,
         file_free(fo);
         return st;
     }
-    remember_temporary(fo->tmp_path);
+    fo->temporary_slot = remember_temporary(fo->tmp_path);
     fchmod(fd, 0644);
     fo->base.write = file_write;
+    fo->base.prepare = file_prepare;
     fo->base.commit = file_commit;
     fo->base.abort = file_abort;
     *out = &fo->base;
@@ -234,10 +268,13 @@ static enum mt_status local_open(struct mt_output *out, const char *name,
     } else if (ends_with(name, ".csv")) {
         snprintf(path, sizeof(path), "%s", lo->real_file);
     } else {
-        /* A companion file (the summary) goes beside the CSV: out.csv -> out.summary.json. */
-        size_t base = strlen(lo->file) - (ends_with(lo->file, ".csv") ? 4 : 0);
+        /*
+         * A companion file (the summary) goes beside the file the CSV is
+         * written to, a symbolic link followed: out.csv -> out.summary.json.
+         */
+        size_t base = strlen(lo->real_file) - (ends_with(lo->real_file, ".csv") ? 4 : 0);
         const char *dot = strchr(name, '.');
-        snprintf(path, sizeof(path), "%.*s%s", (int)base, lo->file, dot ? dot : "");
+        snprintf(path, sizeof(path), "%.*s%s", (int)base, lo->real_file, dot ? dot : "");
     }
     return open_file(path, obj, err);
 }

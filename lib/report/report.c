@@ -170,54 +170,81 @@ enum mt_status mt_report_summary_text(const struct mt_report_run *run, struct mt
                                           MT_SES_COMPLAINT_PAUSE));
 }
 
-/* Writes the summary JSON as a companion file. */
+/* Finishes obj so that only its commit is left; aborts it on failure. */
+static enum mt_status prepare(struct mt_output_object *obj, struct mt_err *err)
+{
+    enum mt_status st = obj->prepare != NULL ? obj->prepare(obj, err) : MT_OK;
+    if (st != MT_OK)
+        obj->abort(obj);
+    return st;
+}
+
+/* Writes the summary JSON as a companion file, prepared and not yet committed. */
 static enum mt_status write_summary(struct mt_report_run *run, struct mt_output *out,
-                                    struct mt_err *err)
+                                    struct mt_output_object **obj, struct mt_err *err)
 {
     char name[128];
-    struct mt_output_object *obj = NULL;
     struct mt_buf json;
 
+    *obj = NULL;
     mt_report_file_name(&run->window, ".summary.json", name, sizeof(name));
     mt_buf_init(&json, 0);
     enum mt_status st = mt_report_summary_json(run, &json);
     if (st == MT_OK)
         st = mt_buf_append_byte(&json, '\n');
     if (st == MT_OK)
-        st = out->open(out, name, "application/json", &obj, err);
+        st = out->open(out, name, "application/json", obj, err);
     if (st == MT_OK) {
-        st = obj->write(obj, json.data, json.len);
-        if (st == MT_OK)
-            st = obj->commit(obj, err);
+        st = (*obj)->write(*obj, json.data, json.len);
+        if (st != MT_OK)
+            (*obj)->abort(*obj);
         else
-            obj->abort(obj);
+            st = prepare(*obj, err);
+        if (st != MT_OK)
+            *obj = NULL;
     }
     mt_buf_cleanup(&json);
     return st;
 }
 
+/*
+ * Writes the CSV and then the summary, and commits them only when both are
+ * written out, so that a failure in either leaves the old pair in place.
+ */
 enum mt_status mt_report_generate(struct mt_report_run *run, struct mt_output *out,
                                   struct mt_buf *csv_location, struct mt_err *err)
 {
     char name[128];
-    struct mt_output_object *obj = NULL;
+    struct mt_output_object *csv = NULL, *summary = NULL;
 
     mt_report_file_name(&run->window, ".csv", name, sizeof(name));
-    enum mt_status st = out->open(out, name, "text/csv", &obj, err);
+    enum mt_status st = out->open(out, name, "text/csv", &csv, err);
     if (st != MT_OK)
         return st;
     if (csv_location != NULL) {
         mt_buf_reset(csv_location);
-        mt_buf_append_cstr(csv_location, obj->location);
+        mt_buf_append_cstr(csv_location, csv->location);
     }
 
-    st = mt_report_write_csv(run, obj, err);
+    st = mt_report_write_csv(run, csv, err);
     if (st != MT_OK) {
-        obj->abort(obj);
+        csv->abort(csv);
         return st;
     }
-    st = obj->commit(obj, err);
-    if (st == MT_OK && !out->single_stream)
-        st = write_summary(run, out, err);
+    st = prepare(csv, err);
+    if (st != MT_OK)
+        return st;
+    if (!out->single_stream) {
+        st = write_summary(run, out, &summary, err);
+        if (st != MT_OK) {
+            csv->abort(csv);
+            return st;
+        }
+    }
+    st = csv->commit(csv, err);
+    if (summary != NULL && st == MT_OK)
+        st = summary->commit(summary, err);
+    else if (summary != NULL)
+        summary->abort(summary);
     return st;
 }

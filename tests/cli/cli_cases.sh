@@ -272,7 +272,17 @@ case_report_targets_links_and_pipes() {
     expect_status 0
     [ -L "$WORK/link.csv" ] || fail "the link was replaced"
     grep -q ',Send,' "$WORK/real/week.csv" || fail "the link's target was not written"
-    [ -f "$WORK/link.summary.json" ] || fail "no summary beside the link"
+    [ -f "$WORK/real/week.summary.json" ] || fail "no summary beside the link's target"
+    [ ! -e "$WORK/link.summary.json" ] || fail "a summary beside the link, apart from its CSV"
+    expect_out "$WORK/real/week.summary.json"
+    # A report that cannot write its summary leaves the old pair in place.
+    echo old >"$WORK/pair.csv"
+    mkdir "$WORK/pair.summary.json"
+    run report --week 2025-W11 --out "$WORK/pair.csv"
+    expect_status 1
+    expect_err "pair.summary.json': it is a folder"
+    [ "$(cat "$WORK/pair.csv")" = old ] || fail "the CSV was replaced although the report failed"
+    if ls "$WORK" | grep -q '\.tmp\.'; then fail "a temporary file was left behind"; fi
     # A pipe is written in place, alone.
     mkfifo "$WORK/pipe"
     cat "$WORK/pipe" >"$WORK/from-pipe" &
