@@ -89,6 +89,9 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct report_args
         return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
     if ((a->week != NULL) + a->last_week + (a->from != NULL || a->to != NULL) > 1)
         return cli_usage_error(cli, "give one of --week, --last-week or --from/--to");
+    if (a->now != NULL && (a->week != NULL || a->from != NULL || a->to != NULL))
+        return cli_usage_error(cli, "--now sets the current time for --last-week; it means "
+                               "nothing with --week or --from/--to");
     if ((a->from != NULL) != (a->to != NULL))
         return cli_usage_error(cli, "--from and --to go together");
     return cli_check_store_options(cli, &a->store);

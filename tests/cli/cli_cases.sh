@@ -261,6 +261,16 @@ case_read_commands_need_an_existing_database() {
     expect_status 2
 }
 
+case_report_now_only_with_last_week() {
+    mkdir "$WORK/out"
+    run report --week 2026-W48 --now 2026-12-01T00:00Z --out "$WORK/out"
+    expect_status 2
+    expect_err "--now sets the current time for --last-week"
+    run report --from 2026-11-23 --to 2026-11-30 --now 2026-12-01T00:00Z --out "$WORK/out"
+    expect_status 2
+    [ -z "$(ls "$WORK/out")" ] || fail "a usage error wrote files"
+}
+
 case_report_targets_links_and_pipes() {
     run ingest "$FIXTURES/events/ep-send.json"
     expect_status 0
