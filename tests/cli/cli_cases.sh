@@ -40,7 +40,7 @@ expect_err() {
 }
 
 expect_no_out() {
-    [ ! -s "$WORK/out" ] || fail "stdout should be empty: $(head -c 500 "$WORK/out")"
+    [ ! -s "$WORK/reports" ] || fail "stdout should be empty: $(head -c 500 "$WORK/out")"
 }
 
 case_help_and_version() {
@@ -262,13 +262,13 @@ case_read_commands_need_an_existing_database() {
 }
 
 case_report_now_only_with_last_week() {
-    mkdir "$WORK/out"
-    run report --week 2026-W48 --now 2026-12-01T00:00Z --out "$WORK/out"
+    mkdir "$WORK/reports"
+    run report --week 2026-W48 --now 2026-12-01T00:00Z --out "$WORK/reports"
     expect_status 2
     expect_err "--now sets the current time for --last-week"
-    run report --from 2026-11-23 --to 2026-11-30 --now 2026-12-01T00:00Z --out "$WORK/out"
+    run report --from 2026-11-23 --to 2026-11-30 --now 2026-12-01T00:00Z --out "$WORK/reports"
     expect_status 2
-    [ -z "$(ls "$WORK/out")" ] || fail "a usage error wrote files"
+    [ -z "$(ls "$WORK/reports")" ] || fail "a usage error wrote files"
 }
 
 case_report_targets_links_and_pipes() {
