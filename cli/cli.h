@@ -139,6 +139,12 @@ enum cli_sns_option {
 struct mt_sns_verifier *cli_new_verifier(const struct cli *cli, const struct cli_sns_options *o,
                                          struct cli_fetch *fetch);
 
+/*
+ * Adds a --topic value to o (whose topics has room for every argument);
+ * -1 when it is an SNS topic ARN, else the usage error's exit code.
+ */
+int cli_add_topic(const struct cli *cli, struct cli_sns_options *o, const char *arn);
+
 int cmd_ingest(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);

@@ -105,7 +105,10 @@ static int parse_options(struct cli *cli, int argc, char **argv,
         case CLI_OPT_DB: store_opts->db = optarg; break;
         case CLI_OPT_STORE: store_opts->store = optarg; break;
         case CLI_OPT_VERIFY: *verify = true; break;
-        case CLI_OPT_TOPIC: sns->topics[sns->topic_count++] = optarg; break;
+        case CLI_OPT_TOPIC:
+            if ((c = cli_add_topic(cli, sns, optarg)) >= 0)
+                return c;
+            break;
         case CLI_OPT_CERT_DIR: sns->cert_dir = optarg; break;
         case 'h': return cli_print_help(s_help);
         default: return cli_option_error(cli, argv);

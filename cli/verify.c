@@ -32,3 +32,12 @@ struct mt_sns_verifier *cli_new_verifier(const struct cli *cli, const struct cli
     }
     return v;
 }
+
+int cli_add_topic(const struct cli *cli, struct cli_sns_options *o, const char *arn)
+{
+    if (mt_sns_topic_region(mt_str_from_cstr(arn)).ptr == NULL)
+        return cli_usage_error(cli, "--topic '%s' is not an SNS topic ARN like "
+                               "arn:aws:sns:us-east-1:123456789012:ses-events", arn);
+    o->topics[o->topic_count++] = arn;
+    return -1;
+}

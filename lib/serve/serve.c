@@ -24,10 +24,15 @@
 #include "mt/log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -304,7 +309,7 @@ static enum mt_status read_file(const char *path, struct mt_buf *out, struct mt_
     enum mt_status st = MT_OK;
 
     if (f == NULL)
-        return mt_err_set(err, MT_ERR_IO, "cannot read '%s'", path);
+        return mt_err_set(err, MT_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
     mt_buf_init(out, MAX_TLS_FILE);
     while (st == MT_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         st = mt_buf_append(out, chunk, n);
@@ -378,6 +383,52 @@ static enum mt_status parse_address(const struct mt_serve_options *o,
                       o->address);
 }
 
+/*
+ * Checks that the TLS certificate and key parse and belong together, so that
+ * a mistake there is named rather than found as a server that will not start.
+ */
+static enum mt_status check_tls_pair(const struct mt_serve *s, struct mt_err *err)
+{
+    const char *cert_file = s->options.tls_cert_file, *key_file = s->options.tls_key_file;
+    BIO *cb = BIO_new_mem_buf(s->tls_cert.data, (int)s->tls_cert.len);
+    BIO *kb = BIO_new_mem_buf(s->tls_key.data, (int)s->tls_key.len);
+    X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    enum mt_status st = MT_OK;
+
+    if (cb == NULL || kb == NULL)
+        st = mt_err_set(err, MT_ERR_NOMEM, "out of memory reading the TLS files");
+    else if (cert == NULL)
+        st = mt_err_set(err, MT_ERR_CONFIG, "TLS certificate '%s' holds no PEM certificate",
+                        cert_file);
+    else if (key == NULL)
+        st = mt_err_set(err, MT_ERR_CONFIG, "TLS key '%s' holds no unencrypted PEM private key",
+                        key_file);
+    else if (X509_check_private_key(cert, key) != 1)
+        st = mt_err_set(err, MT_ERR_CONFIG, "TLS key '%s' does not belong to certificate '%s'",
+                        key_file, cert_file);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    BIO_free(kb);
+    BIO_free(cb);
+    return st;
+}
+
+/* Why the address cannot be listened on, found by binding it (0 when it can). */
+static int bind_error(const struct sockaddr_storage *ss, bool ipv6)
+{
+    int fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0), one = 1, e = 0;
+    if (fd < 0)
+        return errno;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)ss,
+             ipv6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) != 0 ||
+        listen(fd, 1) != 0)
+        e = errno;
+    close(fd);
+    return e;
+}
+
 static enum mt_status start_daemon(struct mt_serve *s, struct mt_err *err)
 {
     struct sockaddr_storage ss;
@@ -390,6 +441,8 @@ static enum mt_status start_daemon(struct mt_serve *s, struct mt_err *err)
         st = read_file(s->options.tls_cert_file, &s->tls_cert, err);
     if (st == MT_OK && tls)
         st = read_file(s->options.tls_key_file, &s->tls_key, err);
+    if (st == MT_OK && tls)
+        st = check_tls_pair(s, err);
     if (st != MT_OK)
         return st;
 
@@ -415,10 +468,14 @@ static enum mt_status start_daemon(struct mt_serve *s, struct mt_err *err)
                      (ipv6 ? MHD_USE_IPv6 : 0) | (tls ? MHD_USE_TLS : 0);
     s->daemon = MHD_start_daemon(flags, (uint16_t)s->options.port, NULL, NULL, on_request, s,
                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (s->daemon == NULL)
-        return mt_err_set(err, MT_ERR_CONNECT, "cannot listen on %s port %u%s",
-                          s->options.address, s->options.port,
-                          tls ? " (or the TLS certificate and key do not load)" : "");
+    if (s->daemon == NULL) {
+        int e = bind_error(&ss, ipv6);
+        if (e != 0)
+            return mt_err_set(err, MT_ERR_CONNECT, "cannot listen on %s port %u: %s",
+                              s->options.address, s->options.port, strerror(e));
+        return mt_err_set(err, MT_ERR_CONNECT, "cannot start the HTTP%s server on %s port %u",
+                          tls ? "S" : "", s->options.address, s->options.port);
+    }
 
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : s->options.port;

@@ -11,6 +11,7 @@
  */
 #include "harness.h"
 
+#include "proc.h"
 #include "sns_testkit.h"
 
 #include <curl/curl.h>
@@ -715,6 +716,7 @@ static void test_serve_usage_errors(void **state)
         {"serve", "--topic", TK_TOPIC, "--tls-cert", "x.pem", NULL},        /* no key */
         {"serve", "--topic", TK_TOPIC, "--connect-to", "h:443:10.0.0.1:1", NULL},
         {"serve", "--topic", TK_TOPIC, "--port", "70000", NULL},
+        {"serve", "--topic", "arn:aws:sqs:us-east-1:123456789012:q", NULL}, /* not SNS */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         pid_t pid = fork();
@@ -733,6 +735,58 @@ static void test_serve_usage_errors(void **state)
         assert_true(WIFEXITED(status));
         assert_int_equal(WEXITSTATUS(status), 2);
     }
+}
+
+/* Runs serve with extra arguments, expecting it to exit 1 at start with why on stderr. */
+static void expect_start_failure(const struct server *s, const char *const extra[],
+                                 const char *why)
+{
+    const char *argv[24] = {MT_MAILTRACK, "serve", "--db", s->db, "--topic", TK_TOPIC};
+    size_t n = 6;
+    struct mt_test_run run;
+
+    for (size_t i = 0; extra[i] != NULL && n < 23; i++)
+        argv[n++] = extra[i];
+    mt_test_run(argv, NULL, NULL, NULL, &run);
+    assert_int_equal(run.exit_code, 1);
+    if (strstr(run.err.data ? run.err.data : "", why) == NULL)
+        fail_msg("expected '%s' in: %s", why, run.err.data ? run.err.data : "");
+    mt_test_run_cleanup(&run);
+}
+
+/* A port in use and TLS files that do not fit are named, not just "cannot listen". */
+static void test_serve_start_failures_name_the_cause(void **state)
+{
+    (void)state;
+    struct server s;
+    char port[16], cert[4300], key[4300], other_key[4300];
+
+    server_prepare(&s, true);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+    snprintf(port, sizeof(port), "%u", ntohs(addr.sin_port));
+    expect_start_failure(&s, (const char *const[]){"--port", port, NULL},
+                         "Address already in use");
+    close(fd);
+
+    make_tls_files(s.dir, "localhost", "localhost", "127.0.0.1");
+    snprintf(cert, sizeof(cert), "%s/server.pem", s.dir);
+    snprintf(key, sizeof(key), "%s/server.key", s.dir);
+    snprintf(other_key, sizeof(other_key), "%s/other.key", s.dir);
+    EVP_PKEY *other = tk_rsa_key(2048);
+    tk_write_key(other, other_key);
+    EVP_PKEY_free(other);
+    expect_start_failure(&s, (const char *const[]){"--tls-cert", cert, "--tls-key", other_key,
+                                                   NULL},
+                         "does not belong to certificate");
+    expect_start_failure(&s, (const char *const[]){"--tls-cert", key, "--tls-key", key, NULL},
+                         "holds no PEM certificate");
+    expect_start_failure(&s, (const char *const[]){"--tls-cert", cert, "--tls-key", cert, NULL},
+                         "holds no unencrypted PEM private key");
 }
 
 /* Opens a TCP connection to the server and sends the start of a request, never finishing it. */
@@ -836,6 +890,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_serve_load_no_loss_no_duplicates, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_sigterm_keeps_acknowledged_events, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_usage_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_serve_start_failures_name_the_cause, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_per_ip_limit_holds_off_slow_clients, setup,
                                     teardown),
 };
