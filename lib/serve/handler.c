@@ -78,7 +78,8 @@ static const char *header_mismatch(struct MHD_Connection *conn, const struct mt_
 static struct serve_answer store_notification(struct ctx *c, const struct mt_sns_message *m)
 {
     struct write_job job = {.message = m->message,
-                            .meta = {.message_id = m->message_id, .topic_arn = m->topic_arn}};
+                            .meta = {.message_id = m->message_id, .topic_arn = m->topic_arn},
+                            .remote = c->remote};
 
     if (serve_writer_submit(&c->s->writer, &job) != MT_OK)
         return refuse(c, 500, REJECT_STORE, NULL, mt_err_text(&job.err));

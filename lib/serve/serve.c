@@ -496,10 +496,21 @@ static void on_ingest_reject(void *ctx, const char *source, long line,
                              const struct mt_reject *reject)
 {
     const struct mt_serve *s = ctx;
+    const struct write_job *job = s->writer.current; /* this runs on the writer thread */
+    char id[160] = "", topic[300] = "";
     struct mt_serve_notice n = {.event = "sns_message_quarantined", .reason = "content",
                                 .detail = reject->reason};
     (void)source;
     (void)line;
+    if (job != NULL) {
+        snprintf(id, sizeof(id), "%.*s", (int)job->meta.message_id.len,
+                 job->meta.message_id.ptr ? job->meta.message_id.ptr : "");
+        snprintf(topic, sizeof(topic), "%.*s", (int)job->meta.topic_arn.len,
+                 job->meta.topic_arn.ptr ? job->meta.topic_arn.ptr : "");
+        n.remote = job->remote;
+        n.message_id = id[0] ? id : NULL;
+        n.topic_arn = topic[0] ? topic : NULL;
+    }
     serve_notify(s, &n);
 }
 

@@ -62,6 +62,7 @@ const char *serve_reject_name(enum serve_reject reason);
 struct write_job {
     struct mt_str message;
     struct mt_sns_meta meta;
+    const char *remote;    /* the client's address, for notices */
     enum mt_status status; /* set by the writer */
     struct mt_err err;
     bool done;
@@ -80,6 +81,7 @@ struct serve_writer {
     struct mt_ingest *ingest;
     size_t group_max;
     struct serve_metrics *metrics;
+    const struct write_job *current; /* being ingested; read only on the writer thread */
 };
 
 /* Starts the writer on an ingest over store.  MT_ERR_NOMEM. */

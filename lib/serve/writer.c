@@ -18,6 +18,7 @@
 
 #include "mt/log.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Ingests and commits one group; returns its status and fills err. */
@@ -27,7 +28,14 @@ static enum mt_status commit_group(struct serve_writer *w, struct write_job *gro
     enum mt_status st = MT_OK;
 
     for (struct write_job *j = group; j != NULL; j = j->next) {
-        enum mt_status one = mt_ingest_message(w->ingest, j->message, &j->meta, "http", err);
+        /* What quarantine shows as the source: the SNS message it came in. */
+        char source[160];
+        snprintf(source, sizeof(source), "sns:%.*s",
+                 (int)(j->meta.message_id.len > 128 ? 128 : j->meta.message_id.len),
+                 j->meta.message_id.ptr ? j->meta.message_id.ptr : "");
+        w->current = j;
+        enum mt_status one = mt_ingest_message(w->ingest, j->message, &j->meta, source, err);
+        w->current = NULL;
         if (st == MT_OK)
             st = one;
     }

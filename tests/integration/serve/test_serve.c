@@ -312,6 +312,38 @@ static void test_serve_answers_and_metrics(void **state)
     curl_easy_cleanup(h);
 }
 
+/* Content of a genuine message that is not an SES event is quarantined under its SNS id. */
+static void test_serve_quarantine_names_the_sns_message(void **state)
+{
+    (void)state;
+    struct server s;
+    CURL *h = curl_easy_init();
+    struct tk_msg m = tk_msg_default("Notification");
+    m.message_id = "7e0c1a52-aaaa-5bbb-8ccc-000000000042";
+    m.message = "{\"eventType\":\"Quarantine\",\"mail\":{}}";
+    char *body = tk_sns_body(&m, tk_shared_key());
+
+    server_prepare(&s, true);
+    server_start(&s, NULL);
+    assert_int_equal(post(h, &s, "Notification", body), 200);
+    server_stop(&s);
+
+    assert_int_equal(db_count(s.db, "SELECT count(*) FROM quarantine WHERE source = "
+                                    "'sns:7e0c1a52-aaaa-5bbb-8ccc-000000000042'"),
+                     1);
+    struct mt_buf log;
+    mt_test_read_file(s.log, &log);
+    const char *line = strstr(log.data, "sns_message_quarantined from 127.0.0.1: content: ");
+    assert_non_null(line);
+    const char *end = strchr(line, '\n');
+    assert_non_null(end);
+    char *id = strstr(line, "(message 7e0c1a52-aaaa-5bbb-8ccc-000000000042) (topic " TK_TOPIC ")");
+    assert_true(id != NULL && id < end);
+    mt_buf_cleanup(&log);
+    free(body);
+    curl_easy_cleanup(h);
+}
+
 /* Posts a fixture file with the type header; returns the status. */
 static long post_fixture(CURL *h, const struct server *s, const char *name, const char *type)
 {
@@ -890,6 +922,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_serve_load_no_loss_no_duplicates, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_sigterm_keeps_acknowledged_events, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_usage_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_serve_quarantine_names_the_sns_message, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_start_failures_name_the_cause, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_per_ip_limit_holds_off_slow_clients, setup,
                                     teardown),
