@@ -5,11 +5,16 @@
  *
  * The first non-empty line decides.  If it is a JSON document on its own,
  * the stream is NDJSON and each line is ingested as it is read, so memory is
- * bounded by the longest line.  Otherwise the stream is buffered and parsed
- * as one document.  If that fails too, the stream is taken as NDJSON whose
- * first line is broken, provided any line is a JSON object on its own;
+ * bounded by the longest line.  Otherwise lines are buffered until their
+ * brackets balance at the end of a line: that text is one document, and
+ * another may follow it, as when pretty-printed files are concatenated.  A
+ * buffered document that does not parse is taken as NDJSON whose first line
+ * is broken, provided any of its lines is a JSON object on its own;
  * otherwise it is one broken document, rejected whole.  Either way a broken
  * document costs only itself.
+ *
+ * Once a stream is NDJSON, every later line is one document, so a
+ * pretty-printed document after NDJSON lines is rejected line by line.
  *
  * LIMITATION: one document (a multi-line JSON file, or one NDJSON line) may
  * be at most 16 MiB; a larger one is rejected once, with its first 16 MiB
@@ -45,6 +50,10 @@ struct stream {
     bool too_long;          /* the line last read was cut at MAX_LINE */
     struct mt_json_doc probe; /* to tell whether a line is a document by itself */
     enum mode mode;
+    /* Brackets open in the buffered document, outside strings. */
+    unsigned depth;
+    bool complete;          /* the buffered document balanced at its last line */
+    bool several;           /* the stream has held more than one document */
 };
 
 /*
@@ -166,20 +175,61 @@ static enum mt_status replay_lines(struct stream *s, struct mt_err *err)
     return st;
 }
 
-/* Parses the buffered text as one document, or falls back to lines. */
+/*
+ * Parses the buffered text as one document, or falls back to lines.  A
+ * document that is the whole stream is named by the stream alone; one of
+ * several also by the line it starts on.
+ */
 static enum mt_status finish_buffer(struct stream *s, struct mt_err *err)
 {
     struct mt_str text = mt_buf_str(&s->whole);
+    long line = s->several ? s->first_line : 0;
+    enum mt_status st;
 
+    s->depth = 0;
+    s->complete = false;
     s->ing->stats.documents++;
-    enum mt_status st = ingest_parse_document(s->ing, text);
+    st = ingest_parse_document(s->ing, text);
     if (st != MT_OK)
         return mt_err_set(err, st, "%s: %s", s->source, mt_status_str(st));
-    if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(s, text))
-        return ingest_take_result(s->ing, s->source, 0, err);
+    if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(s, text)) {
+        st = ingest_take_result(s->ing, s->source, line, err);
+        mt_buf_reset(&s->whole);
+        return st;
+    }
 
     s->ing->stats.documents--;
     return replay_lines(s, err);
+}
+
+/*
+ * Follows the brackets of one buffered line.  A string does not go on past
+ * its line (JSON forbids a raw line end in one), so an unclosed quote costs
+ * only its line.  A surplus closing bracket leaves the count at zero: the
+ * parser then names the fault.
+ */
+static void scan_brackets(struct stream *s, struct mt_str line)
+{
+    bool in_string = false, escaped = false;
+
+    for (size_t i = 0; i < line.len; i++) {
+        char c = line.ptr[i];
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            s->depth++;
+        } else if ((c == '}' || c == ']') && s->depth > 0) {
+            s->depth--;
+        }
+    }
+    s->complete = s->depth == 0 && !is_blank(mt_buf_str(&s->whole));
 }
 
 /* Adds the line last read to the buffered document. */
@@ -188,8 +238,10 @@ static enum mt_status buffer_line(struct stream *s, struct mt_err *err)
     if (s->whole.len == 0)
         s->first_line = s->line;
     if (!s->too_long && mt_buf_append(&s->whole, s->text.data, s->text.len) == MT_OK &&
-        mt_buf_append_byte(&s->whole, '\n') == MT_OK)
+        mt_buf_append_byte(&s->whole, '\n') == MT_OK) {
+        scan_brackets(s, mt_buf_str(&s->text));
         return MT_OK;
+    }
 
     /*
      * Too large for one document.  When some buffered line is a document on
@@ -234,6 +286,15 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
         if (s.mode == MODE_SKIP)
             continue;
         if (s.mode == MODE_BUFFER) {
+            if (s.complete && is_blank(text) && !s.too_long)
+                continue;
+            if (s.complete) {
+                /* A document ended on an earlier line and another begins. */
+                s.several = true;
+                st = finish_buffer(&s, err);
+                if (st != MT_OK)
+                    break;
+            }
             st = buffer_line(&s, err);
             continue;
         }

@@ -126,6 +126,29 @@ static void test_ingest_broken_multiline_document_rejected_whole(void **state)
     assert_non_null(strstr(s_rejects.reasons[0], "line 4"));
 }
 
+static void test_ingest_concatenated_documents(void **state)
+{
+    (void)state;
+    /* Three pretty-printed documents one after another, the middle one broken. */
+    struct mt_ingest_stats s = ingest_text("{\n  \"eventType\": \"Send\", \"send\": {},\n"
+                                           "  \"mail\": {\"timestamp\": \"2026-11-23T07:00:00Z\",\n"
+                                           "    \"messageId\": \"c1\", \"source\": \"s@x\",\n"
+                                           "    \"destination\": [\"a@x\", \"b@x\"]}\n}\n"
+                                           "\n"
+                                           "{\n  \"eventType\": \"Send\",\n  \"note\": \"{[\\\"\",\n"
+                                           "  \"mail\": 3\n}\n"
+                                           "{\n  \"eventType\": \"Send\", \"send\": {},\n"
+                                           "  \"mail\": {\"timestamp\": \"2026-11-23T07:00:01Z\",\n"
+                                           "    \"messageId\": \"c2\", \"source\": \"s@x\",\n"
+                                           "    \"destination\": [\"c@x\"]}\n}\n");
+    assert_int_equal(s.documents, 3);
+    assert_int_equal(s.rows_stored, 3);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.count, 1);
+    assert_int_equal(s_rejects.lines[0], 8);
+    assert_non_null(strstr(s_rejects.reasons[0], "mail"));
+}
+
 static void test_ingest_empty_and_blank_input(void **state)
 {
     (void)state;
@@ -221,6 +244,7 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_ingest_first_line_broken_still_ndjson),
     MT_CASE(test_ingest_pretty_printed_document),
     MT_CASE(test_ingest_broken_multiline_document_rejected_whole),
+    MT_CASE(test_ingest_concatenated_documents),
     MT_CASE(test_ingest_empty_and_blank_input),
     MT_CASE(test_ingest_document_counts_by_type),
     MT_CASE(test_ingest_nul_byte_stays_in_its_line),
