@@ -70,6 +70,14 @@ int64_t mt_time_join(const struct mt_tm *tm);
  */
 enum mt_status mt_time_parse_iso(struct mt_str text, int64_t *ms_out);
 
+/*
+ * Parses an RFC 3339 time, as AWS writes them: "YYYY-MM-DDThh:mm:ss", an
+ * optional fraction, and a zone "Z" or "+hh:mm" / "-hh:mm".  A bare date, a
+ * missing zone or seconds, or a space for 'T' is MT_ERR_PARSE: in an event
+ * such a time is ambiguous, not UTC.
+ */
+enum mt_status mt_time_parse_rfc3339(struct mt_str text, int64_t *ms_out);
+
 /* Writes "YYYY-MM-DDThh:mm:ss.sssZ" and a NUL into out (25 bytes). */
 void mt_time_format_iso(int64_t ms, char out[MT_TIME_ISO_LEN + 1]);
 

@@ -170,7 +170,11 @@ static bool parse_zone(struct mt_str t, size_t *pos, int *offset_min)
     return true;
 }
 
-enum mt_status mt_time_parse_iso(struct mt_str t, int64_t *ms_out)
+/*
+ * The parser behind both entry points.  strict asks for RFC 3339's full
+ * form: 'T', seconds and an explicit zone.
+ */
+static enum mt_status parse_time(struct mt_str t, bool strict, int64_t *ms_out)
 {
     struct mt_tm tm = {0};
     size_t pos = 0;
@@ -186,15 +190,35 @@ enum mt_status mt_time_parse_iso(struct mt_str t, int64_t *ms_out)
         tm.day > days_in_month(tm.year, tm.month))
         return MT_ERR_PARSE;
 
-    if (take_char(t, &pos, 'T') || take_char(t, &pos, 't') || take_char(t, &pos, ' ')) {
-        if (!parse_clock(t, &pos, &tm) || !parse_zone(t, &pos, &offset_min))
+    bool has_clock = take_char(t, &pos, 'T') || take_char(t, &pos, 't') ||
+                     (!strict && take_char(t, &pos, ' '));
+    if (has_clock) {
+        size_t clock_start = pos;
+        if (!parse_clock(t, &pos, &tm))
             return MT_ERR_PARSE;
+        /* "hh:mm:ss" is 8 bytes; strict times also name their zone. */
+        if (strict && (pos - clock_start < 8 || pos == t.len))
+            return MT_ERR_PARSE;
+        if (!parse_zone(t, &pos, &offset_min))
+            return MT_ERR_PARSE;
+    } else if (strict) {
+        return MT_ERR_PARSE;
     }
     if (pos != t.len || tm.hour > 23 || tm.minute > 59 || tm.second > 59)
         return MT_ERR_PARSE;
 
     *ms_out = mt_time_join(&tm) - offset_min * INT64_C(60000);
     return MT_OK;
+}
+
+enum mt_status mt_time_parse_iso(struct mt_str t, int64_t *ms_out)
+{
+    return parse_time(t, false, ms_out);
+}
+
+enum mt_status mt_time_parse_rfc3339(struct mt_str t, int64_t *ms_out)
+{
+    return parse_time(t, true, ms_out);
 }
 
 /* Writes value as exactly width decimal digits. */

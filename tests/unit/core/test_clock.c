@@ -58,6 +58,26 @@ static void test_core_time_parse_rejects_bad_input(void **state)
     assert_int_equal(parse_ok("2024-02-29T00:00:00Z"), INT64_C(1709164800000));
 }
 
+static void test_core_time_rfc3339_needs_the_full_form(void **state)
+{
+    (void)state;
+    static const char *const ambiguous[] = {
+        "2026-11-23", "2026-11-23T07:00:00", "2026-11-23 07:00:00Z", "2026-11-23T07:00Z",
+        "2026-11-23T07:00:00.123", "2026-11-23T07:00",
+    };
+    int64_t ms;
+    for (size_t i = 0; i < sizeof(ambiguous) / sizeof(ambiguous[0]); i++) {
+        if (mt_time_parse_rfc3339(mt_str_from_cstr(ambiguous[i]), &ms) != MT_ERR_PARSE)
+            fail_msg("'%s' was accepted", ambiguous[i]);
+    }
+    assert_int_equal(mt_time_parse_rfc3339(MT_STR_LIT("2026-11-23T07:00:00.123456Z"), &ms), MT_OK);
+    assert_int_equal(ms, INT64_C(1795417200123));
+    assert_int_equal(mt_time_parse_rfc3339(MT_STR_LIT("2026-11-23t08:30:00+01:30"), &ms), MT_OK);
+    assert_int_equal(ms, INT64_C(1795417200000));
+    assert_int_equal(mt_time_parse_rfc3339(MT_STR_LIT("2026-11-23T07:00:00-0000"), &ms), MT_OK);
+    assert_int_equal(ms, INT64_C(1795417200000));
+}
+
 static void test_core_time_format_round_trip(void **state)
 {
     (void)state;
@@ -152,6 +172,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_core_deadline_is_per_thread),
     cmocka_unit_test(test_core_env_set_and_unset),
     cmocka_unit_test(test_core_time_parse_ses_timestamp),
+    cmocka_unit_test(test_core_time_rfc3339_needs_the_full_form),
     cmocka_unit_test(test_core_time_parse_offsets),
     cmocka_unit_test(test_core_time_parse_rejects_bad_input),
     cmocka_unit_test(test_core_time_format_round_trip),
