@@ -25,5 +25,5 @@ build-example/cli/mailtrack ingest examples/week-2026-W48/* || status=$?
 echo "== quarantine"
 build-example/cli/mailtrack quarantine
 
-echo "== report --week 2026-W48"
+echo "== report --week 2026-W48 (events the example holds just before and after the week are left out)"
 build-example/cli/mailtrack report --week 2026-W48 --out "$out/" --print-summary
