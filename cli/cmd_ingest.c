@@ -100,7 +100,7 @@ static int parse_options(struct cli *cli, int argc, char **argv,
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case CLI_OPT_DB: store_opts->db = optarg; break;
         case CLI_OPT_STORE: store_opts->store = optarg; break;

@@ -103,7 +103,7 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_JSON: l.json = true; break;
         case OPT_SHOW:

@@ -70,7 +70,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct report_args
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_WEEK: a->week = optarg; break;
         case OPT_LAST_WEEK: a->last_week = true; break;

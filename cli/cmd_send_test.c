@@ -245,7 +245,7 @@ static int read_options(struct cli *cli, int argc, char **argv, struct send_args
 
     optind = 1;
     opterr = 0;
-    while (code == CLI_EXIT_OK && (c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while (code == CLI_EXIT_OK && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'h')
             return cli_print_help(s_help) == CLI_EXIT_OK ? -1 : CLI_EXIT_FAILURE;
         if (c == '?' || c == ':')

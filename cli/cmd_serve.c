@@ -156,7 +156,7 @@ static int parse_options(struct cli *cli, int argc, char **argv, struct serve_ar
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == '?' || c == ':')
             return cli_option_error(cli, argv);
         int code = apply_option(cli, c, a);
@@ -169,7 +169,8 @@ static int parse_options(struct cli *cli, int argc, char **argv, struct serve_ar
         return cli_usage_error(cli, "give at least one --topic ARN to accept messages from");
     if ((a->serve.tls_cert_file == NULL) != (a->serve.tls_key_file == NULL))
         return cli_usage_error(cli, "--tls-cert and --tls-key go together");
-    return -1;
+    int store_code = cli_check_store_options(cli, &a->store);
+    return store_code != CLI_EXIT_OK ? store_code : -1;
 }
 
 /*

@@ -133,6 +133,14 @@ int cli_check_store_options(const struct cli *cli, const struct cli_store_option
 {
     if (opts->store != NULL && opts->db != NULL)
         return cli_usage_error(cli, "give --db or --store, not both");
+    /* An empty or in-memory database would take rows and keep none. */
+    const char *db = opts->db;
+    if (db == NULL && opts->store != NULL && strncmp(opts->store, "sqlite:", 7) == 0)
+        db = opts->store + 7;
+    if (db != NULL && db[0] == '\0')
+        return cli_usage_error(cli, "the database path is empty");
+    if (db != NULL && strcmp(db, ":memory:") == 0)
+        return cli_usage_error(cli, "':memory:' is a database that keeps nothing; give a file");
     return CLI_EXIT_OK;
 }
 

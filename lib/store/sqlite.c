@@ -453,6 +453,16 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     enum mt_status st;
 
     *out = NULL;
+    /*
+     * SQLite reads "" and ":memory:" as databases that vanish on close: rows
+     * stored there would be reported stored and then lost.
+     */
+    if (path[0] == '\0')
+        return mt_err_set(err, MT_ERR_INVALID, "the database path is empty");
+    if (strcmp(path, ":memory:") == 0)
+        return mt_err_set(err, MT_ERR_INVALID,
+                          "':memory:' is a database that keeps nothing; give a file path");
+
     struct sqlite_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->base.location = strdup(path)) == NULL) {
         free(s);
@@ -469,7 +479,21 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
                         "database '%s' does not exist (mailtrack ingest creates it)", path);
         goto out;
     }
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+    /*
+     * SQLite as Debian builds it reads a name starting "file:" as a URI
+     * (where "mode=memory" keeps nothing); "./" makes it the file it names.
+     */
+    struct mt_buf literal;
+    mt_buf_init(&literal, 0);
+    if (strncmp(path, "file:", 5) == 0 && (mt_buf_append_cstr(&literal, "./") != MT_OK ||
+                                           mt_buf_append_cstr(&literal, path) != MT_OK)) {
+        mt_buf_cleanup(&literal);
+        st = mt_err_set(err, MT_ERR_NOMEM, "out of memory opening '%s'", path);
+        goto out;
+    }
+    int opened = sqlite3_open_v2(literal.len > 0 ? literal.data : path, &s->db, flags, NULL);
+    mt_buf_cleanup(&literal);
+    if (opened != SQLITE_OK) {
         st = mt_err_set(err, MT_ERR_STORE, "cannot open database '%s': %s", path,
                         s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;

@@ -206,6 +206,38 @@ case_store_option_errors() {
     expect_err "$WORK/notadb"
 }
 
+case_databases_that_keep_nothing_are_refused() {
+    for db in "" ":memory:"; do
+        run ingest --db "$db" "$FIXTURES/events/ep-send.json"
+        expect_status 2
+        if [ -z "$db" ]; then expect_err "the database path is empty"; else expect_err "keeps nothing"; fi
+        run ingest --store "sqlite:$db" "$FIXTURES/events/ep-send.json"
+        expect_status 2
+        run serve --db "$db" --topic arn:aws:sns:us-east-1:111122223333:ses-events
+        expect_status 2
+    done
+    # An empty MAILTRACK_DB is unset, as for other variables: the default database is used.
+    MAILTRACK_DB="" run ingest "$FIXTURES/events/ep-send.json"
+    expect_status 0
+    [ -f "$XDG_DATA_HOME/mailtrack/events.db" ] || fail "empty MAILTRACK_DB: no default database"
+    # A name that looks like an SQLite URI is a file of that name, never an in-memory database.
+    (cd "$WORK" && "$MT" ingest --db "file:uri.db?mode=memory" "$FIXTURES/events/ep-send.json" \
+        2>"$WORK/err") || fail "file: name: $(cat "$WORK/err")"
+    [ "$(sqlite3 "$WORK/file:uri.db?mode=memory" 'select count(*) from events')" = 1 ] ||
+        fail "the rows are not in the file named file:uri.db?mode=memory"
+}
+
+case_options_after_file_names() {
+    run ingest "$FIXTURES/events/ep-send.json" --db "$WORK/after.db"
+    expect_status 0
+    expect_err "rows stored 1,"
+    [ "$(sqlite3 "$WORK/after.db" 'select count(*) from events')" = 1 ] || fail "after.db"
+    [ ! -e "$MAILTRACK_DB" ] || fail "rows went to MAILTRACK_DB instead of --db"
+    run ingest -- "$FIXTURES/events/ep-send.json" --db
+    expect_status 1
+    expect_err "cannot open '--db'"
+}
+
 case_default_database_under_xdg() {
     unset MAILTRACK_DB
     run ingest "$FIXTURES/events/ep-send.json"

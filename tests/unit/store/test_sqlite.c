@@ -289,6 +289,13 @@ static void test_store_open_by_uri(void **state)
     assert_null(s);
     mt_err_clear(&err);
     assert_int_equal(mt_store_open("", NULL, &s, &err), MT_ERR_INVALID);
+    mt_err_clear(&err);
+    assert_int_equal(mt_store_open("sqlite:", NULL, &s, &err), MT_ERR_INVALID);
+    assert_non_null(strstr(err.detail, "empty"));
+    mt_err_clear(&err);
+    assert_int_equal(mt_store_open("sqlite::memory:", NULL, &s, &err), MT_ERR_INVALID);
+    assert_non_null(strstr(err.detail, "keeps nothing"));
+    assert_null(s);
 }
 
 #define MT_CASE(name) cmocka_unit_test_setup(name, setup)
