@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static const char s_help[] =
     "       mailtrack ingest --verify --topic ARN... [--cert-dir DIR] [FILE...]\n"
     "\n"
     "Stores the SES events in each FILE, or in standard input when no FILE is\n"
-    "given or for '-'.  A file holds one JSON document or NDJSON (one document a\n"
+    "given or for '-'.  A file holds JSON documents or NDJSON (one document a\n"
     "line).  A document is an SNS-to-Lambda event, the body SNS posts to an HTTP\n"
     "endpoint, or a bare SES record (eventType or notificationType).  Ingesting\n"
     "the same event again stores nothing new.  Rejected documents are kept in the\n"
@@ -38,6 +39,33 @@ static const char s_help[] =
     "\n"
     "Exit status: 0 everything ingested, 1 a file or the store failed,\n"
     "2 usage error, 3 some documents were rejected (the rest were stored).\n";
+
+/* The signal that asked ingest to stop, or 0. */
+static volatile sig_atomic_t s_stop;
+
+/*
+ * SIGINT or SIGTERM: the stream stops at its next line and writes what it
+ * has read.  A second signal, e.g. while a write hangs, ends the process.
+ */
+static void on_stop_signal(int sig)
+{
+    if (s_stop != 0) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    s_stop = sig;
+}
+
+static void stop_on_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns to see the request */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 static void print_reject(void *ctx, const char *source, long line, const struct mt_reject *r)
 {
@@ -151,21 +179,32 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
 
     struct mt_ingest_options opts = {.on_reject = print_reject, .on_reject_ctx = cli,
                                      .check = verify ? verify_document : NULL,
-                                     .check_ctx = verifier};
+                                     .check_ctx = verifier, .stop = &s_stop};
     if ((ing = mt_ingest_new(store, &opts)) == NULL) {
         cli_error(cli, "out of memory");
         goto done;
     }
 
     bool ok = true;
+    stop_on_signals();
     if (optind >= argc)
         ok = ingest_file(cli, ing, "-");
-    for (int i = optind; i < argc; i++)
+    for (int i = optind; i < argc && s_stop == 0; i++)
         ok = ingest_file(cli, ing, argv[i]) && ok;
 
     const struct mt_ingest_stats *stats = mt_ingest_get_stats(ing);
     print_totals(cli, stats);
     code = !ok ? CLI_EXIT_FAILURE : stats->rejected ? CLI_EXIT_REJECTED : CLI_EXIT_OK;
+    if (s_stop != 0) {
+        /* What was read is stored; end as the signal asked, for the caller to see. */
+        mt_ingest_free(ing);
+        mt_store_close(store);
+        mt_sns_verifier_free(verifier);
+        free(sns.topics);
+        signal(s_stop, SIG_DFL);
+        raise(s_stop);
+        return CLI_EXIT_FAILURE;
+    }
 done:
     mt_ingest_free(ing);
     mt_store_close(store);

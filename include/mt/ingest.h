@@ -20,6 +20,7 @@
 #include "mt/status.h"
 #include "mt/store.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 /* Told about each rejected document or record, e.g. to print an error line. */
@@ -40,6 +41,18 @@ struct mt_ingest_options {
     void *on_reject_ctx;
     mt_ingest_check_fn check;      /* optional; used by mt_ingest_document and _stream */
     void *check_ctx;
+    /*
+     * Optional, e.g. set by a signal handler: once non-zero, a stream stops
+     * reading before its next line, writes the rows it has read, and fails
+     * with MT_ERR_STOPPED.  A document read only in part is dropped.
+     */
+    const volatile sig_atomic_t *stop;
+    /*
+     * Longest time rows read from a stream wait unwritten while the input
+     * has nothing more to read, as a live pipe (tail -f) may not; 0 means
+     * 1000 ms.  Input that keeps flowing is written in full batches.
+     */
+    int idle_flush_ms;
 };
 
 /* Counts since the ingest was created. */
@@ -80,9 +93,11 @@ enum mt_status mt_ingest_message(struct mt_ingest *ingest, struct mt_str message
                                  struct mt_err *err);
 
 /*
- * Ingests a whole stream: one JSON document (which may span lines) or NDJSON
+ * Ingests a whole stream: JSON documents (which may span lines) or NDJSON
  * (one document per line), told apart by whether the first non-empty line is
  * a document on its own.  Memory stays bounded by the longest line for NDJSON.
+ * Rows are written when a batch fills, when the input waits (see
+ * idle_flush_ms) and at the end; MT_ERR_STOPPED when options.stop was set.
  */
 enum mt_status mt_ingest_stream(struct mt_ingest *ingest, FILE *in, const char *source,
                                 struct mt_err *err);

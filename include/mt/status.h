@@ -29,6 +29,7 @@
     X(MT_ERR_NOT_FOUND, "not found")                                           \
     X(MT_ERR_UNSUPPORTED, "not supported in this build")                       \
     X(MT_ERR_BUSY, "too much of this work is already in progress")             \
+    X(MT_ERR_STOPPED, "stopped on request")                                    \
     /* event */                                                                \
     X(MT_ERR_NOT_JSON, "document is not valid JSON")                           \
     X(MT_ERR_SCHEMA, "a field is missing or has the wrong type")               \

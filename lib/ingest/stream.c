@@ -16,6 +16,11 @@
  * Once a stream is NDJSON, every later line is one document, so a
  * pretty-printed document after NDJSON lines is rejected line by line.
  *
+ * A stream with a file descriptor is read with read(2), which returns what
+ * has arrived (fread would wait for a whole chunk), and polled first: when a
+ * live input (a pipe from tail -f, a terminal) has nothing to read and rows
+ * have waited idle_flush_ms, they are written before reading on.
+ *
  * LIMITATION: one document (a multi-line JSON file, or one NDJSON line) may
  * be at most 16 MiB; a larger one is rejected once, with its first 16 MiB
  * kept.  SNS messages are at most 256 KiB and Lambda events 6 MB, so only a
@@ -23,13 +28,21 @@
  */
 #include "ingest_int.h"
 
-#include <errno.h>
+#include "mt/clock.h"
 #include "mt/json.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Longest line or document read: the parser's own limit, plus one byte. */
 #define MAX_LINE (16u * 1024 * 1024)
+
+#define DEFAULT_IDLE_FLUSH_MS 1000
+
+/* Longest wait in poll, so that a stop request is seen in time. */
+#define POLL_SLICE_MS 250
 
 /*
  * MODE_SKIP: the stream is one document over MAX_LINE; it has been rejected
@@ -40,6 +53,11 @@ enum mode { MODE_UNKNOWN, MODE_LINES, MODE_BUFFER, MODE_SKIP };
 struct stream {
     struct mt_ingest *ing;
     FILE *in;
+    int fd;                 /* in's descriptor, or -1 to read with fread */
+    int read_errno;         /* why read(2) failed, or 0 */
+    struct mt_err *err;
+    enum mt_status fault;   /* a write between reads failed */
+    int64_t pending_since;  /* when unwritten rows were first seen waiting; 0 if none */
     char chunk[65536];      /* bytes read from in and not yet taken */
     size_t chunk_pos, chunk_len;
     const char *source;
@@ -56,6 +74,66 @@ struct stream {
     bool several;           /* the stream has held more than one document */
 };
 
+static bool stop_requested(const struct stream *s)
+{
+    return s->ing->options.stop != NULL && *s->ing->options.stop != 0;
+}
+
+/*
+ * Waits until the descriptor has something to read, writing the batched rows
+ * once they have waited idle_flush_ms.  false when the stream must end: a
+ * stop request, or a failed write (in s->fault).
+ */
+static bool wait_for_input(struct stream *s)
+{
+    int idle_ms = s->ing->options.idle_flush_ms > 0 ? s->ing->options.idle_flush_ms
+                                                    : DEFAULT_IDLE_FLUSH_MS;
+    for (;;) {
+        if (stop_requested(s))
+            return false;
+        int64_t now = mt_time_monotonic_ms();
+        int timeout = POLL_SLICE_MS;
+        if (s->ing->batch_count == 0) {
+            s->pending_since = 0;
+        } else {
+            if (s->pending_since == 0)
+                s->pending_since = now;
+            int64_t left = s->pending_since + idle_ms - now;
+            timeout = left <= 0 ? 0 : left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS;
+        }
+
+        struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+        int ready = poll(&pfd, 1, timeout);
+        if (ready > 0 || (ready < 0 && errno != EINTR))
+            return true; /* readable, at its end, or not pollable: read tells */
+        if (ready == 0 && s->ing->batch_count > 0 &&
+            mt_time_monotonic_ms() - s->pending_since >= idle_ms) {
+            s->fault = mt_ingest_flush(s->ing, s->err);
+            s->pending_since = 0;
+            if (s->fault != MT_OK)
+                return false;
+        }
+    }
+}
+
+/* Refills s->chunk; 0 at the end of the stream, on a read error, or when it must end. */
+static size_t fill_chunk(struct stream *s)
+{
+    if (s->fd < 0)
+        return fread(s->chunk, 1, sizeof(s->chunk), s->in);
+    for (;;) {
+        if (!wait_for_input(s))
+            return 0;
+        ssize_t n = read(s->fd, s->chunk, sizeof(s->chunk));
+        if (n >= 0)
+            return (size_t)n;
+        if (errno != EINTR && errno != EAGAIN) {
+            s->read_errno = errno;
+            return 0;
+        }
+    }
+}
+
 /*
  * Reads one line into s->text, without its line end.  false at the end of
  * the stream.  Lines are split at LF only, so a NUL or any other byte is
@@ -64,13 +142,13 @@ struct stream {
  */
 static bool read_line(struct stream *s)
 {
-    bool any = false;
+    bool any = false, ended = false;
 
     mt_buf_reset(&s->text);
     s->too_long = false;
     for (;;) {
         if (s->chunk_pos == s->chunk_len) {
-            s->chunk_len = fread(s->chunk, 1, sizeof(s->chunk), s->in);
+            s->chunk_len = fill_chunk(s);
             s->chunk_pos = 0;
             if (s->chunk_len == 0)
                 break;
@@ -84,9 +162,14 @@ static bool read_line(struct stream *s)
         if (!s->too_long && mt_buf_append(&s->text, start, n) != MT_OK)
             s->too_long = true;
         s->chunk_pos += n + (nl != NULL);
-        if (nl != NULL)
+        if (nl != NULL) {
+            ended = true;
             break;
+        }
     }
+    /* A line cut short by a stop or a failed write was not read whole. */
+    if (!ended && (s->fault != MT_OK || stop_requested(s)))
+        return false;
     if (any)
         s->line++;
     return any;
@@ -270,13 +353,14 @@ static enum mt_status buffer_line(struct stream *s, struct mt_err *err)
 enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *source,
                                 struct mt_err *err)
 {
-    struct stream s = {.ing = ing, .in = in, .source = source, .mode = MODE_UNKNOWN};
+    struct stream s = {.ing = ing, .in = in, .fd = fileno(in), .err = err, .source = source,
+                       .mode = MODE_UNKNOWN};
     enum mt_status st = MT_OK;
 
     mt_buf_init(&s.text, MAX_LINE);
     mt_json_doc_init(&s.probe);
     mt_buf_init(&s.whole, MAX_LINE);
-    while (st == MT_OK && read_line(&s)) {
+    while (st == MT_OK && !stop_requested(&s) && read_line(&s)) {
         /* A byte-order mark, as some Windows editors write, is not part of the JSON. */
         if (s.line == 1 && s.text.len >= 3 && memcmp(s.text.data, "\xef\xbb\xbf", 3) == 0) {
             memmove(s.text.data, s.text.data + 3, s.text.len - 2);
@@ -311,12 +395,21 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
         st = ingest_line(&s, text, s.line, err);
     }
 
-    if (st == MT_OK && ferror(in))
+    bool stopped = st == MT_OK && s.fault == MT_OK && stop_requested(&s);
+    if (st == MT_OK)
+        st = s.fault;
+    if (st == MT_OK && s.read_errno != 0)
+        st = mt_err_set(err, MT_ERR_IO, "cannot read '%s': %s", source, strerror(s.read_errno));
+    else if (st == MT_OK && s.fd < 0 && ferror(in))
         st = mt_err_set(err, MT_ERR_IO, "cannot read '%s': %s", source, strerror(errno));
-    if (st == MT_OK && s.mode == MODE_BUFFER && s.whole.len > 0)
+    /* On a stop, a document still open is dropped; one complete is kept. */
+    if (st == MT_OK && s.mode == MODE_BUFFER && s.whole.len > 0 && (!stopped || s.complete))
         st = finish_buffer(&s, err);
     if (st == MT_OK)
         st = mt_ingest_flush(ing, err);
+    if (st == MT_OK && stopped)
+        st = mt_err_set(err, MT_ERR_STOPPED,
+                        "stopped before the end of %s; the rows read so far are stored", source);
 
     mt_json_doc_cleanup(&s.probe);
     mt_buf_cleanup(&s.text);

@@ -238,6 +238,40 @@ case_options_after_file_names() {
     expect_err "cannot open '--db'"
 }
 
+# wait_for_rows N: waits up to 20 s until the database holds N rows.
+wait_for_rows() {
+    for _ in $(seq 1 200); do
+        [ "$(sqlite3 "$MAILTRACK_DB" 'select count(*) from events' 2>/dev/null)" = "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "the database never held $1 rows"
+}
+
+case_live_input_written_while_waiting_and_on_stop() {
+    mkfifo "$WORK/live"
+    "$MT" ingest <"$WORK/live" 2>"$WORK/err" &
+    local pid=$!
+    exec 3>"$WORK/live"
+    printf '%s\n' '{"eventType":"Send","send":{},"mail":{"messageId":"l1","timestamp":"2026-11-23T07:00:00Z","destination":["a@example.net"]}}' >&3
+    # The writer stays open and silent: the row must still be written.
+    wait_for_rows 1
+    printf '%s\n' '{"eventType":"Send","send":{},"mail":{"messageId":"l2","timestamp":"2026-11-23T07:00:01Z","destination":["b@example.net"]}}' >&3
+    printf '{"eventType":"Send","send":{},"mail":{"messageId":"l3"' >&3
+    wait_for_rows 2
+    kill -TERM "$pid"
+    wait "$pid"
+    local status=$?
+    exec 3>&-
+    [ "$status" -eq 143 ] || fail "exit $status after SIGTERM, expected 143"
+    grep -qF "stopped before the end of stdin; the rows read so far are stored" "$WORK/err" ||
+        fail "no stop message: $(cat "$WORK/err")"
+    grep -qF "rows stored 2," "$WORK/err" || fail "totals: $(cat "$WORK/err")"
+    # The line cut short by the stop is neither stored nor quarantined.
+    run quarantine
+    expect_status 0
+    [ ! -s "$WORK/out" ] || fail "quarantine should be empty: $(cat "$WORK/out")"
+}
+
 case_default_database_under_xdg() {
     unset MAILTRACK_DB
     run ingest "$FIXTURES/events/ep-send.json"
