@@ -167,7 +167,8 @@ struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_op
         uri = path.data;
     }
 
-    struct mt_store_options options = {.must_exist = opts->must_exist};
+    struct mt_store_options options = {.must_exist = opts->must_exist,
+                                       .read_only = opts->must_exist};
     const char *retention = mt_env_get("MAILTRACK_RETENTION_DAYS");
     if (retention != NULL)
         options.retention_days = atoi_checked(retention);

@@ -98,6 +98,13 @@ struct mt_store_options {
     /* SQLite: fail with MT_ERR_NOT_FOUND instead of creating a missing file. */
     bool must_exist;
 
+    /*
+     * SQLite: the caller only reads.  A file this process may not write (or
+     * whose folder it may not write) is then opened read-only, as it is, and
+     * must already be at the current schema version.
+     */
+    bool read_only;
+
     /* DynamoDB: items expire (TTL) this many days after the event (default 400). */
     int retention_days;
 

@@ -21,11 +21,13 @@
 #include "mt/clock.h"
 #include "mt/digest.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* "MTRK": marks the file as mailtrack's (PRAGMA application_id). */
@@ -446,6 +448,102 @@ static const struct mt_store_ops s_sqlite_ops = {
     .close = sqlite_close,
 };
 
+/* True when this process may create files in the folder that holds path. */
+static bool may_write_folder(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return access(".", W_OK) == 0;
+    if (slash == path)
+        return access("/", W_OK) == 0;
+
+    char *dir = strndup(path, (size_t)(slash - path));
+    bool ok = dir != NULL && access(dir, W_OK) == 0;
+    free(dir);
+    return ok;
+}
+
+/*
+ * True when SQLite could not open path in WAL mode read-only without being
+ * told the file cannot change: it must create the -shm file beside it.
+ * That is so on a read-only file system, and where the folder may not be
+ * written and no writer has a -wal file open.
+ *
+ * LIMITATION: in the second case the file is read as immutable; if another
+ * user who may write the folder starts writing during a report, the report
+ * may fail with a corruption error or miss those rows.  Run it again.
+ */
+static bool needs_immutable(const char *path)
+{
+    struct statvfs fs;
+    if (statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0)
+        return true;
+    if (may_write_folder(path))
+        return false;
+
+    struct mt_buf wal;
+    mt_buf_init(&wal, 0);
+    bool no_writer = mt_buf_appendf(&wal, "%s-wal", path) == MT_OK && access(wal.data, F_OK) != 0;
+    mt_buf_cleanup(&wal);
+    return no_writer;
+}
+
+/*
+ * What to give sqlite3_open_v2 for path.  SQLite as Debian builds it reads a
+ * name starting "file:" as a URI (where "mode=memory" keeps nothing), so
+ * such a name gets "./" in front.  A read-only open is a URI: mode=ro, and
+ * immutable=1 where needs_immutable says so.
+ */
+static enum mt_status open_target(const char *path, bool read_only, struct mt_buf *out,
+                                  struct mt_err *err)
+{
+    enum mt_status st = MT_OK;
+
+    if (!read_only) {
+        if (strncmp(path, "file:", 5) == 0)
+            st = mt_buf_append_cstr(out, "./");
+        if (st == MT_OK)
+            st = mt_buf_append_cstr(out, path);
+    } else {
+        /* An empty authority ("file://") before an absolute path. */
+        st = mt_buf_append_cstr(out, path[0] == '/' ? "file://" : "file:./");
+        for (const char *p = path; st == MT_OK && *p != '\0'; p++) {
+            if (*p == '%' || *p == '?' || *p == '#')
+                st = mt_buf_appendf(out, "%%%02X", (unsigned char)*p);
+            else
+                st = mt_buf_append_byte(out, *p);
+        }
+        if (st == MT_OK)
+            st = mt_buf_append_cstr(out, "?mode=ro");
+        if (st == MT_OK && needs_immutable(path))
+            st = mt_buf_append_cstr(out, "&immutable=1");
+    }
+    if (st != MT_OK)
+        return mt_err_set(err, MT_ERR_NOMEM, "out of memory opening '%s'", path);
+    return MT_OK;
+}
+
+/* A read-only database must already be mailtrack's, at this schema version. */
+static enum mt_status check_read_only_schema(struct sqlite_store *s, struct mt_err *err)
+{
+    int version = pragma_int(s, "PRAGMA user_version");
+    if (version < 0)
+        return db_fail(s, err, "cannot read the schema version");
+    if (is_foreign(s, version) || version == 0)
+        return mt_err_set(err, MT_ERR_STORE, "database '%s' is not a mailtrack database",
+                          s->base.location);
+    if (version > MT_SCHEMA_VERSION)
+        return mt_err_set(err, MT_ERR_STORE_VERSION,
+                          "database '%s' has schema version %d; this mailtrack knows up to %d",
+                          s->base.location, version, MT_SCHEMA_VERSION);
+    if (version < MT_SCHEMA_VERSION)
+        return mt_err_set(err, MT_ERR_STORE_VERSION,
+                          "database '%s' is read-only and has schema version %d; mailtrack "
+                          "needs %d, which a command that writes (ingest) sets up",
+                          s->base.location, version, MT_SCHEMA_VERSION);
+    return MT_OK;
+}
+
 enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_options *options,
                                     struct mt_store **out, struct mt_err *err)
 {
@@ -479,20 +577,24 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
                         "database '%s' does not exist (mailtrack ingest creates it)", path);
         goto out;
     }
-    /*
-     * SQLite as Debian builds it reads a name starting "file:" as a URI
-     * (where "mode=memory" keeps nothing); "./" makes it the file it names.
-     */
-    struct mt_buf literal;
-    mt_buf_init(&literal, 0);
-    if (strncmp(path, "file:", 5) == 0 && (mt_buf_append_cstr(&literal, "./") != MT_OK ||
-                                           mt_buf_append_cstr(&literal, path) != MT_OK)) {
-        mt_buf_cleanup(&literal);
-        st = mt_err_set(err, MT_ERR_NOMEM, "out of memory opening '%s'", path);
+    bool read_only = options != NULL && options->read_only &&
+                     (access(path, W_OK) != 0 || !may_write_folder(path));
+    if (!read_only && access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+        st = mt_err_set(err, MT_ERR_STORE, "database '%s' cannot be written: %s", path,
+                        strerror(errno));
         goto out;
     }
-    int opened = sqlite3_open_v2(literal.len > 0 ? literal.data : path, &s->db, flags, NULL);
-    mt_buf_cleanup(&literal);
+    struct mt_buf target;
+    mt_buf_init(&target, 0);
+    st = open_target(path, read_only, &target, err);
+    if (st != MT_OK) {
+        mt_buf_cleanup(&target);
+        goto out;
+    }
+    if (read_only)
+        flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    int opened = sqlite3_open_v2(target.data, &s->db, flags, NULL);
+    mt_buf_cleanup(&target);
     if (opened != SQLITE_OK) {
         st = mt_err_set(err, MT_ERR_STORE, "cannot open database '%s': %s", path,
                         s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -501,15 +603,19 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     sqlite3_busy_timeout(s->db, timeout_ms);
     sqlite3_extended_result_codes(s->db, 1);
 
-    /* Larger pages halve the page reads of a week's report; this only takes
-     * effect when the file is new. */
-    st = exec(s, "PRAGMA page_size = 16384", err);
-    if (st == MT_OK)
-        st = enter_wal(s, timeout_ms, err);
-    if (st == MT_OK)
-        st = exec(s, "PRAGMA synchronous = FULL", err);
-    if (st == MT_OK)
-        st = migrate(s, err);
+    if (read_only) {
+        st = check_read_only_schema(s, err);
+    } else {
+        /* Larger pages halve the page reads of a week's report; this only
+         * takes effect when the file is new. */
+        st = exec(s, "PRAGMA page_size = 16384", err);
+        if (st == MT_OK)
+            st = enter_wal(s, timeout_ms, err);
+        if (st == MT_OK)
+            st = exec(s, "PRAGMA synchronous = FULL", err);
+        if (st == MT_OK)
+            st = migrate(s, err);
+    }
     if (st == MT_OK)
         st = prepare(s, err);
 

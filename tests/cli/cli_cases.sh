@@ -272,6 +272,34 @@ case_live_input_written_while_waiting_and_on_stop() {
     [ ! -s "$WORK/out" ] || fail "quarantine should be empty: $(cat "$WORK/out")"
 }
 
+case_read_commands_on_a_read_only_database() {
+    run ingest "$FIXTURES"/events/*.json
+    "$MT" report --from 2000-01-01 --to 2100-01-01 --out - >"$WORK/writable.csv" ||
+        fail "report on the writable database"
+    mkdir "$WORK/ro"
+    mv "$MAILTRACK_DB" "$WORK/ro/events.db"
+    chmod 0444 "$WORK/ro/events.db"
+    chmod 0555 "$WORK/ro"
+    # root may write anything: read as an unprivileged user instead.
+    local as_reader=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chmod 0755 "$WORK"
+        as_reader=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+    fi
+    "${as_reader[@]}" "$MT" report --db "$WORK/ro/events.db" --from 2000-01-01 --to 2100-01-01 \
+        --out - >"$WORK/out" 2>"$WORK/err" || fail "report on a read-only folder: $(cat "$WORK/err")"
+    cmp -s "$WORK/out" "$WORK/writable.csv" || fail "the read-only report differs"
+    [ "$(grep -c '^20[0-9][0-9]-' "$WORK/out")" -ge 20 ] || fail "too few rows: $(head -3 "$WORK/out")"
+    "${as_reader[@]}" "$MT" quarantine --db "$WORK/ro/events.db" >"$WORK/out" 2>"$WORK/err" ||
+        fail "quarantine on a read-only folder: $(cat "$WORK/err")"
+    [ ! -e "$WORK/ro/events.db-shm" ] || fail "a read-only open created a -shm file"
+    "${as_reader[@]}" "$MT" ingest --db "$WORK/ro/events.db" "$FIXTURES/events/ep-send.json" \
+        2>"$WORK/err"
+    [ $? -eq 1 ] || fail "ingest into a read-only database should fail"
+    grep -qF "cannot be written: Permission denied" "$WORK/err" || fail "$(cat "$WORK/err")"
+    chmod 0755 "$WORK/ro"
+}
+
 case_default_database_under_xdg() {
     unset MAILTRACK_DB
     run ingest "$FIXTURES/events/ep-send.json"
