@@ -42,11 +42,13 @@
 #define MT_SMTP_DEFAULT_TIMEOUT_MS 60000L
 
 /*
- * Checks that region looks like an AWS region name ("eu-west-1",
- * "us-gov-west-1"): lower-case letters, digits and single hyphens, at most
- * 32 characters.  It becomes part of a host name and of the password
- * derivation, so nothing else is let through.  MT_ERR_INVALID names the
- * region and what is wrong with it.
+ * Checks that region has the shape of an AWS region name ("eu-west-1",
+ * "us-gov-west-1", "ap-southeast-4"): two lower-case letters, one or more
+ * words of lower-case letters, then a number, joined by single hyphens, at
+ * most 32 characters.  The shape is checked, not a list, so new regions
+ * pass.  It becomes part of a host name and of the password derivation, so
+ * nothing else is let through.  MT_ERR_INVALID names the region and what is
+ * wrong with it.
  */
 enum mt_status mt_smtp_region_check(struct mt_str region, struct mt_err *err);
 
