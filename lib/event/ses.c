@@ -149,6 +149,10 @@ static struct mt_str get_time(struct record *r, uint32_t obj, const char *key, c
     int64_t value;
     if (raw.ptr == NULL)
         return raw;
+    if (raw.len == 0) {
+        fail(r, MT_ERR_SCHEMA, "%s%s is empty, not an RFC 3339 time", path, key);
+        return MT_STR_NULL;
+    }
     if (mt_time_parse_rfc3339(raw, &value) != MT_OK) {
         fail(r, MT_ERR_SCHEMA,
              "%s%s '%.*s' is not an RFC 3339 time with a zone (like 2026-11-23T07:00:00.000Z)",
@@ -325,8 +329,9 @@ static bool read_common(struct record *r, uint32_t record, enum mt_event_type ty
     base->col[MT_COL_TAGS] = get_tags(r, mail, &base->col[MT_COL_CONFIGURATION_SET]);
     if (r->code != MT_OK)
         return false;
-    if (base->col[MT_COL_MESSAGE_ID].ptr == NULL || base->col[MT_COL_MESSAGE_ID].len == 0) {
-        fail(r, MT_ERR_SCHEMA, "mail.messageId is missing");
+    if (base->col[MT_COL_MESSAGE_ID].len == 0) {
+        fail(r, MT_ERR_SCHEMA, "mail.messageId is %s",
+             base->col[MT_COL_MESSAGE_ID].ptr == NULL ? "missing" : "empty");
         return false;
     }
 
@@ -487,6 +492,10 @@ static bool read_type(struct record *r, uint32_t record, enum mt_event_type *typ
         return false;
     if (name.ptr == NULL) {
         fail(r, MT_ERR_SCHEMA, "neither eventType nor notificationType is present");
+        return false;
+    }
+    if (name.len == 0) {
+        fail(r, MT_ERR_SCHEMA, "%s is empty", field);
         return false;
     }
     if (mt_str_eq_cstr(name, "AmazonSnsSubscriptionSucceeded")) {

@@ -250,6 +250,29 @@ static void test_event_rejects_name_the_problem(void **state)
     rejected("{\"Type\":\"Surprise\",\"Message\":\"x\"}", MT_ERR_SCHEMA, "not an SNS message type");
 }
 
+/* A required string that is present but empty is called empty, not missing. */
+static void test_event_empty_required_fields(void **state)
+{
+    (void)state;
+    rejected("{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"messageId\":\"\","
+             "\"timestamp\":\"2026-11-23T07:00:00Z\"}}",
+             MT_ERR_SCHEMA, "mail.messageId is empty");
+    assert_null(strstr(s_result.rejects[0].reason, "missing"));
+    rejected("{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"messageId\":\"m\","
+             "\"timestamp\":\"\"}}",
+             MT_ERR_SCHEMA, "mail.timestamp is empty, not an RFC 3339 time");
+    rejected("{\"eventType\":\"Delivery\",\"delivery\":{\"timestamp\":\"\"}," MAIL1 "}",
+             MT_ERR_SCHEMA, "delivery.timestamp is empty, not an RFC 3339 time");
+    rejected("{\"eventType\":\"\"," MAIL1 "}", MT_ERR_SCHEMA, "eventType is empty");
+    rejected("{\"notificationType\":\"\"," MAIL1 "}", MT_ERR_SCHEMA,
+             "notificationType is empty");
+    rejected("{\"Type\":\"Notification\",\"Message\":\"\"}", MT_ERR_NOT_JSON,
+             "SNS Message is empty");
+    rejected("{\"Type\":\"Notification\",\"Message\":\" \\n\"}", MT_ERR_NOT_JSON,
+             "SNS Message is empty");
+    rejected("{\"Type\":\"\",\"Message\":\"x\"}", MT_ERR_SCHEMA, "Type is empty");
+}
+
 static void test_event_nul_and_bad_utf8_rejected(void **state)
 {
     (void)state;
@@ -321,6 +344,7 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_event_notices_and_confirmations_skipped),
     MT_CASE(test_event_array_of_documents),
     MT_CASE(test_event_rejects_name_the_problem),
+    MT_CASE(test_event_empty_required_fields),
     MT_CASE(test_event_nul_and_bad_utf8_rejected),
     MT_CASE(test_event_row_size_limits),
     MT_CASE(test_event_report_order),
