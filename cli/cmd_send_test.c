@@ -132,29 +132,22 @@ struct send_args {
     long timeout_ms;
 };
 
-/* Parses "1".."65535"; false otherwise. */
-static bool parse_port(const char *text, unsigned *port)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 65535)
-        return false;
-    *port = (unsigned)v;
-    return true;
-}
-
-/* Parses a positive number of seconds up to an hour, fractions allowed, into ms. */
+/*
+ * Parses a number of seconds from 0.001 to an hour into ms: digits with an
+ * optional fraction, nothing else (no sign, blank, exponent or hex).
+ */
 static bool parse_timeout(const char *text, long *ms)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !(v > 0.0) || v > 3600.0)
+    size_t digits = strspn(text, "0123456789");
+    size_t fraction = text[digits] == '.' ? strspn(text + digits + 1, "0123456789") : 0;
+    size_t len = digits + (text[digits] == '.' ? 1 + fraction : 0);
+
+    if (digits == 0 || (text[digits] == '.' && fraction == 0) || text[len] != '\0')
+        return false;
+    double v = strtod(text, NULL);
+    if (!(v >= 0.001) || v > 3600.0)
         return false;
     *ms = (long)(v * 1000.0 + 0.5);
-    if (*ms < 1)
-        *ms = 1;
     return true;
 }
 
@@ -185,14 +178,17 @@ static int take_option(struct cli *cli, struct send_args *a, int opt, const char
             return cli_usage_error(cli, "%s", mt_err_text(&err));
         a->tag_count++;
         return CLI_EXIT_OK;
-    case OPT_PORT:
-        if (!parse_port(arg, &a->port))
-            return cli_usage_error(cli, "port '%s' is not a number from 1 to 65535", arg);
+    case OPT_PORT: {
+        uint64_t port = 0;
+        if (cli_number_option(cli, "--port", arg, 1, 65535, &port) != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        a->port = (unsigned)port;
         return CLI_EXIT_OK;
+    }
     case OPT_TIMEOUT:
         if (!parse_timeout(arg, &a->timeout_ms))
             return cli_usage_error(cli,
-                                   "timeout '%s' is not a number of seconds from "
+                                   "--timeout '%s' is not a number of seconds from "
                                    "0.001 to 3600",
                                    arg);
         return CLI_EXIT_OK;
