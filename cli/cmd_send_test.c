@@ -31,7 +31,7 @@ enum {
     SEND_EXIT_REJECTED = 11, /* sender, every recipient or the message refused */
     SEND_EXIT_TLS = 12,      /* no STARTTLS, handshake or certificate failure */
     SEND_EXIT_TIMEOUT = 13,  /* no complete exchange within --timeout */
-    SEND_EXIT_CONNECT = 14,  /* connection refused, unreachable or lost */
+    SEND_EXIT_CONNECT = 14,  /* refused, unreachable, or closed before the greeting */
     SEND_EXIT_RESOLVE = 15,  /* the host name did not resolve */
     SEND_EXIT_PARTIAL = 16,  /* some recipients refused, the others got it */
 };
@@ -79,7 +79,8 @@ static const char s_help[] =
     "                           the system's; certificates are always verified\n"
     "  --credentials-file FILE  'username=' and 'password=' lines, or two lines:\n"
     "                           user name, then password; mode 0600 or 0400\n"
-    "  --timeout SECONDS        limit for the whole exchange (default 60)\n"
+    "  --timeout SECONDS        limit for the whole exchange, 0.001 to 3600\n"
+    "                           (default 60)\n"
     "  -h, --help               this help\n"
     "\n"
     "Credentials: --credentials-file, else $MAILTRACK_SMTP_USERNAME and\n"
@@ -90,13 +91,15 @@ static const char s_help[] =
     "Exit status:\n"
     "   0  every recipient accepted the message\n"
     "   1  other failure (credentials or body file unreadable, unexpected reply,\n"
-    "      connection lost during the exchange)\n"
+    "      connection lost after the server's greeting, also once the message\n"
+    "      was sent: recipients are then 'unconfirmed')\n"
     "   2  usage error, or no region, host or credentials configured\n"
     "  10  the server refused the credentials (e.g. 535)\n"
     "  11  the server rejected the sender, every recipient or the message (e.g. 554)\n"
     "  12  TLS failed: no STARTTLS offered, handshake or certificate not trusted\n"
     "  13  timed out\n"
-    "  14  connection refused, host unreachable or connection lost\n"
+    "  14  connection refused, host unreachable, or closed before the server's\n"
+    "      greeting\n"
     "  15  the host name could not be resolved\n"
     "  16  some recipients were refused; the others got the message\n";
 

@@ -203,9 +203,11 @@ void mt_smtp_result_cleanup(struct mt_smtp_result *result);
  *   MT_ERR_SMTP_REJECTED  the sender, every recipient or the message was refused;
  *   MT_ERR_SMTP_TLS       no STARTTLS offered, handshake or verification failed;
  *   MT_ERR_TIMEOUT        no complete exchange within the timeout;
- *   MT_ERR_CONNECT        connection refused, unreachable or lost;
+ *   MT_ERR_CONNECT        connection refused or unreachable, or closed before
+ *                         the server's greeting;
  *   MT_ERR_RESOLVE        the host name did not resolve;
- *   MT_ERR_SMTP           any other failure of the exchange;
+ *   MT_ERR_SMTP           any other failure of the exchange, among them a
+ *                         connection lost after the greeting;
  *   MT_ERR_INVALID, MT_ERR_NOMEM.
  * err gets one sentence naming the server and, where there was one, its reply.
  */
