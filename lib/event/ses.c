@@ -461,10 +461,17 @@ static bool add_rows(struct record *r, uint32_t record, uint32_t detail,
             break;
     }
 
-    /* No named recipient: one row, so the event is still counted. */
+    /*
+     * No named recipient: one row, so the event is still counted.  Open,
+     * click and subscription name none of their own, so theirs is the mail's
+     * only destination when it had one; an event with a recipient list of
+     * its own that is empty or absent names nobody, and its row has no
+     * recipient rather than one the event did not name.
+     */
     if (r->code == MT_OK && r->p->fatal == MT_OK && r->p->row_count == first) {
         uint32_t dest = mt_json_get(r->j, mail, "destination");
-        uint32_t only = dest_count == 1 ? mt_json_first(r->j, dest) : MT_JSON_NONE;
+        uint32_t only = spec->from == FROM_NONE && dest_count == 1 ? mt_json_first(r->j, dest)
+                                                                   : MT_JSON_NONE;
         add_recipient_row(r, base, mt_json_str(r->j, only));
     }
     if (r->code != MT_OK || r->p->fatal != MT_OK) {
