@@ -18,6 +18,7 @@
 #include "mt/store.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Exit codes, documented in docs/cli.md and in each command's --help. */
 enum cli_exit {
@@ -56,6 +57,22 @@ int cli_option_error(const struct cli *cli, char **argv);
 
 /* Prints usage text to stdout and returns CLI_EXIT_OK, or FAILURE when stdout fails. */
 int cli_print_help(const char *text);
+
+/*
+ * Reads text as a whole decimal number from min to max into *out.  Only
+ * ASCII digits count: a sign, blank, prefix or trailing byte, an empty text
+ * and a value out of range (never clamped, however long) all give false,
+ * with *out untouched.
+ */
+bool cli_parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out);
+
+/*
+ * cli_parse_number for the value of a numeric option, e.g. "--port": on
+ * failure reports "OPTION 'TEXT' is not a number from MIN to MAX" as a usage
+ * error.  Returns CLI_EXIT_OK or CLI_EXIT_USAGE.
+ */
+int cli_number_option(const struct cli *cli, const char *option, const char *text, uint64_t min,
+                      uint64_t max, uint64_t *out);
 
 /* Where a command keeps its events: --db PATH or --store URI. */
 struct cli_store_options {

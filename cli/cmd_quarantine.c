@@ -98,7 +98,7 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
     };
     struct cli_store_options store_opts = {.must_exist = true};
     struct listing l = {0};
-    char *end;
+    uint64_t id = 0;
     int c;
 
     optind = 1;
@@ -107,9 +107,9 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
         switch (c) {
         case OPT_JSON: l.json = true; break;
         case OPT_SHOW:
-            l.show_id = strtoll(optarg, &end, 10);
-            if (*end != '\0' || l.show_id <= 0)
-                return cli_usage_error(cli, "'%s' is not a quarantine id", optarg);
+            if (cli_number_option(cli, "--show", optarg, 1, INT64_MAX, &id) != CLI_EXIT_OK)
+                return CLI_EXIT_USAGE;
+            l.show_id = (int64_t)id;
             break;
         case CLI_OPT_DB: store_opts.db = optarg; break;
         case CLI_OPT_STORE: store_opts.store = optarg; break;

@@ -31,7 +31,7 @@ enum {
     SEND_EXIT_REJECTED = 11, /* sender, every recipient or the message refused */
     SEND_EXIT_TLS = 12,      /* no STARTTLS, handshake or certificate failure */
     SEND_EXIT_TIMEOUT = 13,  /* no complete exchange within --timeout */
-    SEND_EXIT_CONNECT = 14,  /* connection refused, unreachable or lost */
+    SEND_EXIT_CONNECT = 14,  /* refused, unreachable, or closed before the greeting */
     SEND_EXIT_RESOLVE = 15,  /* the host name did not resolve */
     SEND_EXIT_PARTIAL = 16,  /* some recipients refused, the others got it */
 };
@@ -79,7 +79,8 @@ static const char s_help[] =
     "                           the system's; certificates are always verified\n"
     "  --credentials-file FILE  'username=' and 'password=' lines, or two lines:\n"
     "                           user name, then password; mode 0600 or 0400\n"
-    "  --timeout SECONDS        limit for the whole exchange (default 60)\n"
+    "  --timeout SECONDS        limit for the whole exchange, 0.001 to 3600\n"
+    "                           (default 60)\n"
     "  -h, --help               this help\n"
     "\n"
     "Credentials: --credentials-file, else $MAILTRACK_SMTP_USERNAME and\n"
@@ -90,13 +91,15 @@ static const char s_help[] =
     "Exit status:\n"
     "   0  every recipient accepted the message\n"
     "   1  other failure (credentials or body file unreadable, unexpected reply,\n"
-    "      connection lost during the exchange)\n"
+    "      connection lost after the server's greeting, also once the message\n"
+    "      was sent: recipients are then 'unconfirmed')\n"
     "   2  usage error, or no region, host or credentials configured\n"
     "  10  the server refused the credentials (e.g. 535)\n"
     "  11  the server rejected the sender, every recipient or the message (e.g. 554)\n"
     "  12  TLS failed: no STARTTLS offered, handshake or certificate not trusted\n"
     "  13  timed out\n"
-    "  14  connection refused, host unreachable or connection lost\n"
+    "  14  connection refused, host unreachable, or closed before the server's\n"
+    "      greeting\n"
     "  15  the host name could not be resolved\n"
     "  16  some recipients were refused; the others got the message\n";
 
@@ -132,29 +135,22 @@ struct send_args {
     long timeout_ms;
 };
 
-/* Parses "1".."65535"; false otherwise. */
-static bool parse_port(const char *text, unsigned *port)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 65535)
-        return false;
-    *port = (unsigned)v;
-    return true;
-}
-
-/* Parses a positive number of seconds up to an hour, fractions allowed, into ms. */
+/*
+ * Parses a number of seconds from 0.001 to an hour into ms: digits with an
+ * optional fraction, nothing else (no sign, blank, exponent or hex).
+ */
 static bool parse_timeout(const char *text, long *ms)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (errno != 0 || end == text || *end != '\0' || !(v > 0.0) || v > 3600.0)
+    size_t digits = strspn(text, "0123456789");
+    size_t fraction = text[digits] == '.' ? strspn(text + digits + 1, "0123456789") : 0;
+    size_t len = digits + (text[digits] == '.' ? 1 + fraction : 0);
+
+    if (digits == 0 || (text[digits] == '.' && fraction == 0) || text[len] != '\0')
+        return false;
+    double v = strtod(text, NULL);
+    if (!(v >= 0.001) || v > 3600.0)
         return false;
     *ms = (long)(v * 1000.0 + 0.5);
-    if (*ms < 1)
-        *ms = 1;
     return true;
 }
 
@@ -185,14 +181,17 @@ static int take_option(struct cli *cli, struct send_args *a, int opt, const char
             return cli_usage_error(cli, "%s", mt_err_text(&err));
         a->tag_count++;
         return CLI_EXIT_OK;
-    case OPT_PORT:
-        if (!parse_port(arg, &a->port))
-            return cli_usage_error(cli, "port '%s' is not a number from 1 to 65535", arg);
+    case OPT_PORT: {
+        uint64_t port = 0;
+        if (cli_number_option(cli, "--port", arg, 1, 65535, &port) != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        a->port = (unsigned)port;
         return CLI_EXIT_OK;
+    }
     case OPT_TIMEOUT:
         if (!parse_timeout(arg, &a->timeout_ms))
             return cli_usage_error(cli,
-                                   "timeout '%s' is not a number of seconds from "
+                                   "--timeout '%s' is not a number of seconds from "
                                    "0.001 to 3600",
                                    arg);
         return CLI_EXIT_OK;

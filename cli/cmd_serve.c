@@ -60,19 +60,6 @@ struct serve_args {
     struct mt_serve_options serve;
 };
 
-/* Parses an unsigned option value no larger than max. */
-static bool parse_unsigned(const char *text, unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    if (text[0] < '0' || text[0] > '9')
-        return false;
-    unsigned long v = strtoul(text, &end, 10);
-    if (*end != '\0' || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 enum serve_option {
     OPT_ADDRESS = CLI_OPT_FIRST_COMMAND_SPECIFIC,
     OPT_PORT,
@@ -87,7 +74,7 @@ enum serve_option {
 /* Applies one option; returns -1 to go on, else an exit code. */
 static int apply_option(struct cli *cli, int c, struct serve_args *a)
 {
-    unsigned long n = 0;
+    uint64_t n = 0;
     struct mt_err err = {0};
 
     switch (c) {
@@ -106,25 +93,24 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
     case OPT_TLS_CERT: a->serve.tls_cert_file = optarg; break;
     case OPT_TLS_KEY: a->serve.tls_key_file = optarg; break;
     case OPT_PORT:
-        if (!parse_unsigned(optarg, 65535, &n))
-            return cli_usage_error(cli, "--port '%s' is not a port number", optarg);
+        if (cli_number_option(cli, "--port", optarg, 0, 65535, &n) != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
         a->serve.port = (unsigned)n;
         break;
     case OPT_THREADS:
-        if (!parse_unsigned(optarg, 256, &n) || n == 0)
-            return cli_usage_error(cli, "--threads '%s' is not a number from 1 to 256", optarg);
+        if (cli_number_option(cli, "--threads", optarg, 1, 256, &n) != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
         a->serve.threads = (unsigned)n;
         break;
     case OPT_PER_IP_LIMIT:
-        if (!parse_unsigned(optarg, 100000, &n) || n == 0)
-            return cli_usage_error(cli, "--per-ip-limit '%s' is not a positive number", optarg);
+        if (cli_number_option(cli, "--per-ip-limit", optarg, 1, 100000, &n) != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
         a->serve.per_ip_connection_limit = (unsigned)n;
         break;
     case OPT_COMMIT_GROUP:
-        if (!parse_unsigned(optarg, 4096, &n) || n == 0)
-            return cli_usage_error(cli, "--commit-group '%s' is not a number from 1 to 4096",
-                                   optarg);
-        a->serve.commit_group_max = n;
+        if (cli_number_option(cli, "--commit-group", optarg, 1, 4096, &n) != CLI_EXIT_OK)
+            return CLI_EXIT_USAGE;
+        a->serve.commit_group_max = (size_t)n;
         break;
     case 'h': return cli_print_help(s_help);
     default: return CLI_EXIT_USAGE;

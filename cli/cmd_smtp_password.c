@@ -17,7 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Bytes of standard input read at most: a key line and some slack. */
+/*
+ * Bytes of standard input accepted: a key line and some slack.  One byte
+ * more is read, to tell input of exactly this size from longer input.
+ */
 #define STDIN_MAX 4096
 
 static const char s_help[] =
@@ -46,9 +49,11 @@ static const char s_help[] =
 enum { OPT_REGION = CLI_OPT_FIRST_COMMAND_SPECIFIC };
 
 /*
- * Reads standard input into buf (size STDIN_MAX) and sets *key to its first
- * line, trimmed.  *key stays absent when standard input is a terminal or
- * empty.  Returns an exit code; on failure the message is printed.
+ * Reads standard input into buf (size STDIN_MAX + 1) and sets *key to its
+ * first line, trimmed.  *key stays absent when standard input is a terminal
+ * or empty.  Input past STDIN_MAX bytes is refused as too long, more than
+ * one line as the wrong input.  Returns an exit code; on failure the message
+ * is printed.
  */
 static int read_stdin_key(const struct cli *cli, char *buf, struct mt_str *key)
 {
@@ -58,7 +63,7 @@ static int read_stdin_key(const struct cli *cli, char *buf, struct mt_str *key)
     if (isatty(STDIN_FILENO))
         return CLI_EXIT_OK;
     for (;;) {
-        ssize_t n = read(STDIN_FILENO, buf + len, STDIN_MAX - len);
+        ssize_t n = read(STDIN_FILENO, buf + len, STDIN_MAX + 1 - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -66,19 +71,24 @@ static int read_stdin_key(const struct cli *cli, char *buf, struct mt_str *key)
             return CLI_EXIT_FAILURE;
         }
         len += (size_t)n;
-        if (n == 0 || len == STDIN_MAX)
+        if (n == 0 || len > STDIN_MAX)
             break;
     }
 
-    struct mt_str all = mt_str_trim((struct mt_str){buf, len});
-    if (all.len == 0)
-        return CLI_EXIT_OK;
+    struct mt_str all = mt_str_trim((struct mt_str){buf, len > STDIN_MAX ? STDIN_MAX : len});
     const char *nl = memchr(all.ptr, '\n', all.len);
-    if (nl != NULL || len == STDIN_MAX) {
+    if (nl != NULL) {
         cli_error(cli, "standard input holds more than one line; give only the secret "
                        "access key");
         return CLI_EXIT_FAILURE;
     }
+    if (len > STDIN_MAX) {
+        cli_error(cli, "standard input is longer than %d bytes; give only the secret access key",
+                  STDIN_MAX);
+        return CLI_EXIT_FAILURE;
+    }
+    if (all.len == 0)
+        return CLI_EXIT_OK;
     *key = all;
     return CLI_EXIT_OK;
 }
@@ -165,7 +175,7 @@ static int find_key(const struct cli *cli, char *buf, struct mt_str *key)
 
 int cmd_smtp_password(struct cli *cli, int argc, char **argv)
 {
-    char input[STDIN_MAX];
+    char input[STDIN_MAX + 1];
     char password[MT_SMTP_PASSWORD_LEN + 1] = "";
     const char *region = NULL;
     struct mt_str key;

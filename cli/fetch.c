@@ -21,19 +21,30 @@
 
 #define FETCH_DEADLINE_MS 15000
 
-/* True when entry is HOST:PORT:ADDR:PORT with ADDR a loopback address. */
+/*
+ * True when entry is HOST:PORT:ADDR:PORT with both ports from 1 to 65535 and
+ * ADDR an IPv4 loopback address (an entry has exactly three colons, so it
+ * cannot hold an IPv6 address).
+ */
 static bool connect_to_loopback(const char *entry)
 {
-    char host[256], addr[64];
-    unsigned port1, port2;
-    unsigned char bin[16];
+    char fields[4][256];
+    const char *p = entry;
+    unsigned char bin[4];
+    uint64_t port;
 
-    if (sscanf(entry, "%255[^:]:%u:%63[^:]:%u", host, &port1, addr, &port2) != 4 ||
-        port1 == 0 || port1 > 65535 || port2 == 0 || port2 > 65535)
+    for (int i = 0; i < 4; i++) {
+        size_t len = i < 3 ? strcspn(p, ":") : strlen(p);
+        if (len == 0 || len >= sizeof(fields[i]) || (i < 3 && p[len] != ':'))
+            return false;
+        memcpy(fields[i], p, len);
+        fields[i][len] = '\0';
+        p += len + (i < 3);
+    }
+    if (strchr(fields[3], ':') != NULL || !cli_parse_number(fields[1], 1, 65535, &port) ||
+        !cli_parse_number(fields[3], 1, 65535, &port))
         return false;
-    if (inet_pton(AF_INET, addr, bin) == 1)
-        return bin[0] == 127;
-    return strcmp(addr, "::1") == 0;
+    return inet_pton(AF_INET, fields[2], bin) == 1 && bin[0] == 127;
 }
 
 enum mt_status cli_fetch_check_connect_to(const char *entry, struct mt_err *err)

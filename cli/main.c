@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,9 @@
 #ifndef MT_VERSION
 #define MT_VERSION "0.0.0"
 #endif
+
+/* Largest MAILTRACK_RETENTION_DAYS: six digits, far past any real retention. */
+#define RETENTION_DAYS_MAX 999999
 
 static const struct cli_command s_commands[] = {
     {"ingest", cmd_ingest, "store SES events from files or standard input"},
@@ -117,16 +121,33 @@ int cli_finish_stdout(const struct cli *cli, int code)
     return code;
 }
 
-/* A positive decimal number of at most 6 digits, or -1. */
-static int atoi_checked(const char *text)
+bool cli_parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
-    int v = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9' || p - text >= 6)
-            return -1;
-        v = v * 10 + (*p - '0');
+    uint64_t v = 0;
+
+    if (text == NULL || *text == '\0')
+        return false;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
     }
-    return v > 0 ? v : -1;
+    if (v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cli_number_option(const struct cli *cli, const char *option, const char *text, uint64_t min,
+                      uint64_t max, uint64_t *out)
+{
+    if (cli_parse_number(text, min, max, out))
+        return CLI_EXIT_OK;
+    return cli_usage_error(cli, "%s '%s' is not a number from %" PRIu64 " to %" PRIu64, option,
+                           text, min, max);
 }
 
 int cli_check_store_options(const struct cli *cli, const struct cli_store_options *opts)
@@ -170,11 +191,13 @@ struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_op
     struct mt_store_options options = {.must_exist = opts->must_exist,
                                        .read_only = opts->must_exist};
     const char *retention = mt_env_get("MAILTRACK_RETENTION_DAYS");
-    if (retention != NULL)
-        options.retention_days = atoi_checked(retention);
-    if (options.retention_days < 0)
-        mt_err_set(&err, MT_ERR_CONFIG, "MAILTRACK_RETENTION_DAYS '%s' is not a number of days",
-                   retention);
+    uint64_t days = 0;
+    if (retention != NULL && cli_parse_number(retention, 1, RETENTION_DAYS_MAX, &days))
+        options.retention_days = (int)days;
+    else if (retention != NULL)
+        mt_err_set(&err, MT_ERR_CONFIG,
+                   "MAILTRACK_RETENTION_DAYS '%s' is not a number of days from 1 to %d",
+                   retention, RETENTION_DAYS_MAX);
     if (err.code == MT_OK)
         mt_store_open(uri, &options, &store, &err);
     if (store == NULL)

@@ -10,7 +10,10 @@
  * CR or LF, and quotes inside are doubled.  A cell that a spreadsheet would
  * run as a formula (its first character is '=', '+', '-', '@', TAB or CR) is
  * prefixed with a single quote and quoted, as OWASP's CSV-injection guidance
- * advises, so it is shown as text.  Null and empty cells are both empty.  The
+ * advises, so it is shown as text.  A cell that is wholly a plain decimal
+ * number ("-5", "+1.25") is left as it is: it cannot run as a formula, and
+ * a spreadsheet should read it as the number.  Null and empty cells are both
+ * empty.  The
  * writer adds no byte-order mark and changes no other byte, so the same
  * cells always give the same output.
  *

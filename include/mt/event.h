@@ -15,7 +15,10 @@
  *
  * Each event gives one row per recipient it names (destinations for send,
  * reject and rendering failure; the event's own lists for delivery, bounce,
- * complaint and delay) and one row for open, click and subscription.  A row's
+ * complaint and delay) and one row for open, click and subscription.  An
+ * event that names no recipient still gives one row, without a recipient
+ * (open, click and subscription take the mail's destination when it had
+ * exactly one).  A row's
  * key is derived from what the event is, never from how it arrived, so the
  * same event stored twice is stored once.
  *

@@ -42,11 +42,13 @@
 #define MT_SMTP_DEFAULT_TIMEOUT_MS 60000L
 
 /*
- * Checks that region looks like an AWS region name ("eu-west-1",
- * "us-gov-west-1"): lower-case letters, digits and single hyphens, at most
- * 32 characters.  It becomes part of a host name and of the password
- * derivation, so nothing else is let through.  MT_ERR_INVALID names the
- * region and what is wrong with it.
+ * Checks that region has the shape of an AWS region name ("eu-west-1",
+ * "us-gov-west-1", "ap-southeast-4"): two lower-case letters, one or more
+ * words of lower-case letters, then a number, joined by single hyphens, at
+ * most 32 characters.  The shape is checked, not a list, so new regions
+ * pass.  It becomes part of a host name and of the password derivation, so
+ * nothing else is let through.  MT_ERR_INVALID names the region and what is
+ * wrong with it.
  */
 enum mt_status mt_smtp_region_check(struct mt_str region, struct mt_err *err);
 
@@ -201,9 +203,11 @@ void mt_smtp_result_cleanup(struct mt_smtp_result *result);
  *   MT_ERR_SMTP_REJECTED  the sender, every recipient or the message was refused;
  *   MT_ERR_SMTP_TLS       no STARTTLS offered, handshake or verification failed;
  *   MT_ERR_TIMEOUT        no complete exchange within the timeout;
- *   MT_ERR_CONNECT        connection refused, unreachable or lost;
+ *   MT_ERR_CONNECT        connection refused or unreachable, or closed before
+ *                         the server's greeting;
  *   MT_ERR_RESOLVE        the host name did not resolve;
- *   MT_ERR_SMTP           any other failure of the exchange;
+ *   MT_ERR_SMTP           any other failure of the exchange, among them a
+ *                         connection lost after the greeting;
  *   MT_ERR_INVALID, MT_ERR_NOMEM.
  * err gets one sentence naming the server and, where there was one, its reply.
  */

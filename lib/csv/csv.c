@@ -25,14 +25,39 @@ void mt_csv_writer_init(struct mt_csv_writer *w, mt_csv_sink_fn sink, void *sink
     mt_buf_init(&w->pending, 0);
 }
 
+/*
+ * True when the whole cell is a plain decimal number: an optional sign,
+ * digits, and optionally '.' and more digits.  A spreadsheet reads such a
+ * cell as that number; with nothing else in it, it cannot run as a formula.
+ */
+static bool is_plain_number(struct mt_str cell)
+{
+    size_t start = cell.ptr[0] == '+' || cell.ptr[0] == '-' ? 1 : 0;
+    size_t i = start;
+
+    while (i < cell.len && cell.ptr[i] >= '0' && cell.ptr[i] <= '9')
+        i++;
+    if (i == start)
+        return false;
+    if (i < cell.len && cell.ptr[i] == '.') {
+        size_t point = ++i;
+        while (i < cell.len && cell.ptr[i] >= '0' && cell.ptr[i] <= '9')
+            i++;
+        if (i == point)
+            return false;
+    }
+    return i == cell.len;
+}
+
 bool mt_csv_is_formula(struct mt_str cell)
 {
     if (cell.ptr == NULL || cell.len == 0)
         return false;
     switch (cell.ptr[0]) {
-    case '=':
     case '+':
     case '-':
+        return !is_plain_number(cell);
+    case '=':
     case '@':
     case '\t':
     case '\r':

@@ -143,7 +143,11 @@ static void parse_message(struct mt_event_parser *p, struct mt_str message,
 {
     struct mt_str text = mt_str_trim(message);
 
-    if (text.len == 0 || (text.ptr[0] != '{' && text.ptr[0] != '[')) {
+    if (text.len == 0) {
+        event_add_reject(p, index, MT_ERR_NOT_JSON, raw, "SNS Message is empty");
+        return;
+    }
+    if (text.ptr[0] != '{' && text.ptr[0] != '[') {
         if (is_setup_notice(text)) {
             p->result.notices++;
             return;
@@ -193,6 +197,10 @@ static void parse_sns(struct mt_event_parser *p, uint32_t sns, const char *where
     if (mt_str_eq_cstr(t, "SubscriptionConfirmation") ||
         mt_str_eq_cstr(t, "UnsubscribeConfirmation")) {
         p->result.confirmations++;
+        return;
+    }
+    if (t.ptr != NULL && t.len == 0) {
+        event_add_reject(p, index, MT_ERR_SCHEMA, raw, "%sType is empty", where);
         return;
     }
     if (t.ptr != NULL && !mt_str_eq_cstr(t, "Notification")) {

@@ -149,6 +149,10 @@ static struct mt_str get_time(struct record *r, uint32_t obj, const char *key, c
     int64_t value;
     if (raw.ptr == NULL)
         return raw;
+    if (raw.len == 0) {
+        fail(r, MT_ERR_SCHEMA, "%s%s is empty, not an RFC 3339 time", path, key);
+        return MT_STR_NULL;
+    }
     if (mt_time_parse_rfc3339(raw, &value) != MT_OK) {
         fail(r, MT_ERR_SCHEMA,
              "%s%s '%.*s' is not an RFC 3339 time with a zone (like 2026-11-23T07:00:00.000Z)",
@@ -325,8 +329,9 @@ static bool read_common(struct record *r, uint32_t record, enum mt_event_type ty
     base->col[MT_COL_TAGS] = get_tags(r, mail, &base->col[MT_COL_CONFIGURATION_SET]);
     if (r->code != MT_OK)
         return false;
-    if (base->col[MT_COL_MESSAGE_ID].ptr == NULL || base->col[MT_COL_MESSAGE_ID].len == 0) {
-        fail(r, MT_ERR_SCHEMA, "mail.messageId is missing");
+    if (base->col[MT_COL_MESSAGE_ID].len == 0) {
+        fail(r, MT_ERR_SCHEMA, "mail.messageId is %s",
+             base->col[MT_COL_MESSAGE_ID].ptr == NULL ? "missing" : "empty");
         return false;
     }
 
@@ -456,10 +461,17 @@ static bool add_rows(struct record *r, uint32_t record, uint32_t detail,
             break;
     }
 
-    /* No named recipient: one row, so the event is still counted. */
+    /*
+     * No named recipient: one row, so the event is still counted.  Open,
+     * click and subscription name none of their own, so theirs is the mail's
+     * only destination when it had one; an event with a recipient list of
+     * its own that is empty or absent names nobody, and its row has no
+     * recipient rather than one the event did not name.
+     */
     if (r->code == MT_OK && r->p->fatal == MT_OK && r->p->row_count == first) {
         uint32_t dest = mt_json_get(r->j, mail, "destination");
-        uint32_t only = dest_count == 1 ? mt_json_first(r->j, dest) : MT_JSON_NONE;
+        uint32_t only = spec->from == FROM_NONE && dest_count == 1 ? mt_json_first(r->j, dest)
+                                                                   : MT_JSON_NONE;
         add_recipient_row(r, base, mt_json_str(r->j, only));
     }
     if (r->code != MT_OK || r->p->fatal != MT_OK) {
@@ -487,6 +499,10 @@ static bool read_type(struct record *r, uint32_t record, enum mt_event_type *typ
         return false;
     if (name.ptr == NULL) {
         fail(r, MT_ERR_SCHEMA, "neither eventType nor notificationType is present");
+        return false;
+    }
+    if (name.len == 0) {
+        fail(r, MT_ERR_SCHEMA, "%s is empty", field);
         return false;
     }
     if (mt_str_eq_cstr(name, "AmazonSnsSubscriptionSucceeded")) {

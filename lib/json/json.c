@@ -7,7 +7,8 @@
  * sequences are validated where they occur, and only strings that contain an
  * escape are copied (decoded) into the arena.  Duplicate keys are found after
  * each object is complete: pairwise for small objects, by sorting key indices
- * for large ones, so a hostile object costs O(n log n), not O(n^2).
+ * for large ones, so a hostile object costs O(n log n), not O(n^2).  The
+ * error names the repeated key and points at its first repetition.
  */
 #include "mt/json.h"
 
@@ -397,11 +398,100 @@ static void sort_keys(uint32_t *k, uint32_t n, const struct mt_json_node *nodes)
     }
 }
 
-/* Fails when object obj has a key twice. */
+/*
+ * Offset in the text of the opening quote of member number member (0-based)
+ * of object obj.  The object's raw span was parsed already, so a plain scan
+ * that tracks strings and nesting finds it; only error paths call this.
+ */
+static size_t key_offset(const struct parser *p, uint32_t obj, uint32_t member)
+{
+    struct mt_str span = p->doc->nodes[obj].text;
+    size_t start = (size_t)((const unsigned char *)span.ptr - p->s);
+    size_t depth = 0;
+    uint32_t seen = 0;
+    bool in_string = false, key_next = false;
+
+    for (size_t i = start; i < start + span.len; i++) {
+        unsigned char c = p->s[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            if (depth == 1 && key_next && seen++ == member)
+                return i;
+            key_next = false;
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            key_next = ++depth == 1;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        } else if (c == ',' && depth == 1) {
+            key_next = true;
+        }
+    }
+    return start;
+}
+
+/* Most bytes of a key's own text quoted in a message. */
+#define KEY_QUOTE_MAX 40
+
+/* Bytes in the UTF-8 character that starts with c (the text is valid UTF-8). */
+static size_t utf8_char_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/*
+ * Writes key into out (size bytes) as a quoted text on one line: '"' and
+ * '\\' escaped, control bytes as \u00XX, and a key longer than
+ * KEY_QUOTE_MAX bytes (or than out holds) cut after a whole character and
+ * followed by "...".
+ */
+static void quote_key(struct mt_str key, char *out, size_t size)
+{
+    size_t budget = size - 6; /* the two quotes, "..." and the NUL */
+    size_t n = 0, i = 0;
+
+    out[n++] = '"';
+    while (i < key.len) {
+        unsigned char c = (unsigned char)key.ptr[i];
+        bool control = c < 0x20 || c == 0x7f, escaped = c == '"' || c == '\\';
+        size_t in = utf8_char_len(c);
+        size_t outlen = control ? 6 : escaped ? 2 : in;
+        if (i + in > KEY_QUOTE_MAX || i + in > key.len || n + outlen > budget + 1)
+            break;
+        if (control) {
+            snprintf(out + n, 7, "\\u%04x", c);
+        } else if (escaped) {
+            out[n] = '\\';
+            out[n + 1] = (char)c;
+        } else {
+            memcpy(out + n, key.ptr + i, in);
+        }
+        n += outlen;
+        i += in;
+    }
+    out[n++] = '"';
+    if (i < key.len) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+/*
+ * Fails when object obj has a key twice, at the first member whose key an
+ * earlier member already has, naming that key.
+ */
 static bool check_duplicates(struct parser *p, uint32_t obj)
 {
     struct mt_json_doc *d = p->doc;
     uint32_t n = d->nodes[obj].count;
+    uint32_t dup = MT_JSON_NONE; /* node index of the repeated key, earliest in the text */
     if (n < 2)
         return true;
     if (d->scratch_cap < n) {
@@ -416,22 +506,41 @@ static bool check_duplicates(struct parser *p, uint32_t obj)
         d->scratch[i] = k;
 
     if (n <= SMALL_OBJECT) {
-        for (uint32_t i = 0; i < n; i++)
-            for (uint32_t j = i + 1; j < n; j++)
+        for (uint32_t j = 1; j < n && dup == MT_JSON_NONE; j++)
+            for (uint32_t i = 0; i < j && dup == MT_JSON_NONE; i++)
                 if (mt_str_eq(d->nodes[d->scratch[i]].text, d->nodes[d->scratch[j]].text))
-                    goto duplicate;
+                    dup = d->scratch[j];
+    } else {
+        /* In each run of equal keys the second in the text repeats the first. */
+        sort_keys(d->scratch, n, d->nodes);
+        for (uint32_t i = 0; i < n;) {
+            uint32_t end = i + 1, first = d->scratch[i], second = MT_JSON_NONE;
+            for (; end < n && mt_str_eq(d->nodes[d->scratch[i]].text,
+                                        d->nodes[d->scratch[end]].text);
+                 end++) {
+                uint32_t at = d->scratch[end];
+                if (at < first) {
+                    second = first;
+                    first = at;
+                } else if (at < second) {
+                    second = at;
+                }
+            }
+            if (second < dup)
+                dup = second;
+            i = end;
+        }
+    }
+    if (dup == MT_JSON_NONE)
         return true;
-    }
-    sort_keys(d->scratch, n, d->nodes);
-    for (uint32_t i = 1; i < n; i++) {
-        if (mt_str_eq(d->nodes[d->scratch[i - 1]].text, d->nodes[d->scratch[i]].text))
-            goto duplicate;
-    }
-    return true;
 
-duplicate:
-    return fail_at(p, (size_t)((const unsigned char *)d->nodes[obj].text.ptr - p->s),
-                   MT_ERR_NOT_JSON, "duplicate object key");
+    uint32_t member = 0;
+    for (k = obj + 1; k != dup; k = d->nodes[k + 1].next)
+        member++;
+    char quoted[KEY_QUOTE_MAX + 16];
+    quote_key(d->nodes[dup].text, quoted, sizeof(quoted));
+    return fail_at(p, key_offset(p, obj, member), MT_ERR_NOT_JSON, "duplicate object key %s",
+                   quoted);
 }
 
 static bool parse_object(struct parser *p, uint32_t obj, int depth)

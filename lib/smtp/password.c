@@ -21,9 +21,44 @@
 #define SECRET_MAX       128
 #define PASSWORD_VERSION 0x04
 
-static bool is_region_char(char c)
+static bool is_lower(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    return c >= 'a' && c <= 'z';
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/*
+ * True when r has the shape of every AWS region name: two letters (the
+ * area, "us", "eu", "ap", "il"), one or more words of letters ("east",
+ * "gov-west", "isob-east", "southeast"), then a number, all joined by single
+ * hyphens.  The shape rather than a list, so regions opened later pass.
+ */
+static bool region_shaped(struct mt_str r)
+{
+    size_t i = 0, words = 0;
+
+    if (r.len < 2 || !is_lower(r.ptr[0]) || !is_lower(r.ptr[1]))
+        return false;
+    for (i = 2; i < r.len && r.ptr[i] == '-';) {
+        size_t start = ++i;
+        while (i < r.len && is_lower(r.ptr[i]))
+            i++;
+        if (i == start)
+            break;
+        words++;
+    }
+    /* i is just past the last hyphen, where the number must start. */
+    if (words == 0 || i == r.len || r.ptr[i - 1] != '-')
+        return false;
+    for (; i < r.len; i++) {
+        if (!is_digit(r.ptr[i]))
+            return false;
+    }
+    return true;
 }
 
 enum mt_status mt_smtp_region_check(struct mt_str region, struct mt_err *err)
@@ -32,16 +67,11 @@ enum mt_status mt_smtp_region_check(struct mt_str region, struct mt_err *err)
         return mt_err_set(err, MT_ERR_INVALID, "the region name is empty");
     if (region.len > REGION_MAX)
         return mt_err_set(err, MT_ERR_INVALID, "region '%.*s' is longer than %d characters",
-                          (int)region.len, region.ptr, REGION_MAX);
-
-    for (size_t i = 0; i < region.len; i++) {
-        char c = region.ptr[i];
-        bool edge = i == 0 || i + 1 == region.len;
-        if (!is_region_char(c) || (c == '-' && (edge || region.ptr[i - 1] == '-')))
-            return mt_err_set(err, MT_ERR_INVALID,
-                              "region '%.*s' is not an AWS region name like 'eu-west-1'",
-                              (int)region.len, region.ptr);
-    }
+                          (int)mt_utf8_prefix_len(region, REGION_MAX), region.ptr, REGION_MAX);
+    if (!region_shaped(region))
+        return mt_err_set(err, MT_ERR_INVALID,
+                          "region '%.*s' is not an AWS region name like 'eu-west-1'",
+                          (int)region.len, region.ptr);
     return MT_OK;
 }
 

@@ -140,6 +140,31 @@ enum mt_status smtp_status_classify(int curl_code, bool answered, int failed_sta
     return MT_ERR_SMTP;
 }
 
+/*
+ * libcurl reports a reply that ends before its line does with
+ * "response reading failed (errno: N)".  A failed read would have been
+ * reported first, with its system error, and libcurl keeps the first
+ * message; so this one means the server closed the connection, and N is
+ * stale.
+ */
+void smtp_tidy_curl_error(char *text, size_t size)
+{
+    static const char eof[] = "response reading failed (errno: ";
+    static const char zero[] = "(errno: 0)";
+    char *at;
+
+    if (strncmp(text, eof, sizeof(eof) - 1) == 0) {
+        snprintf(text, size, "the server closed the connection");
+        return;
+    }
+    while ((at = strstr(text, zero)) != NULL) {
+        char *from = at + sizeof(zero) - 1;
+        while (at > text && at[-1] == ' ')
+            at--;
+        memmove(at, from, strlen(from) + 1);
+    }
+}
+
 /* Hands libcurl the next piece of the message. */
 static size_t read_message(char *buf, size_t size, size_t nitems, void *ctx)
 {
@@ -455,6 +480,7 @@ static enum mt_status perform(const struct mt_smtp_options *o, const char *url,
            s->message.len, s->result->rcpt_count, target);
     CURLcode rc = curl_easy_perform(curl);
     curl_easy_cleanup(curl);
+    smtp_tidy_curl_error(errbuf, sizeof(errbuf));
 
     count_accepted(s->result);
     enum mt_status st =

@@ -56,6 +56,14 @@ enum smtp_stage {
 };
 
 /*
+ * Rewrites text, a libcurl error message of size bytes, for a reader: an
+ * end of input ("response reading failed (errno: N)", where N is whatever
+ * errno held, as no system call failed) becomes "the server closed the
+ * connection", and any other " (errno: 0)" is removed.
+ */
+void smtp_tidy_curl_error(char *text, size_t size);
+
+/*
  * The status for a finished exchange: curl_code is libcurl's result (a
  * CURLcode), answered whether the server sent any reply at all (a connection
  * lost before that is one never made), failed_stage the stage of the first

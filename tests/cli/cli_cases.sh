@@ -419,4 +419,56 @@ case_nul_bytes_and_huge_documents() {
     expect_err "rows stored 4,"
 }
 
+# Every numeric option takes plain decimal digits in its range, never a
+# clamped or wrapped value: anything else is a usage error naming the value.
+case_numeric_options_are_checked() {
+    run ingest "$FIXTURES/events/ep-send.json"
+    expect_status 0
+    run quarantine --show 99999999999999999999
+    expect_status 2
+    expect_err "--show '99999999999999999999' is not a number from 1 to 9223372036854775807"
+    for id in 0 -1 +5 " 5" 5x 0x5 ""; do
+        run quarantine --show "$id"
+        expect_status 2
+        expect_err "--show '$id' is not a number"
+    done
+    run quarantine --show 9223372036854775807
+    expect_status 1
+    expect_err "no quarantine entry 9223372036854775807"
+
+    local send=(send-test --from a@example.com --to b@example.com --host 127.0.0.1)
+    for port in 99999999999999999999 65536 0 " 587" +587 587x; do
+        run "${send[@]}" --port "$port"
+        expect_status 2
+        expect_err "--port '$port' is not a number from 1 to 65535"
+    done
+    for timeout in 0 0.0005 3601 1e2 0x10 inf " 5" 5. .5 -1 99999999999999999999; do
+        run "${send[@]}" --timeout "$timeout"
+        expect_status 2
+        expect_err "--timeout '$timeout' is not a number of seconds from 0.001 to 3600"
+    done
+
+    local topic=arn:aws:sns:eu-west-1:123456789012:ses-events
+    run serve --topic "$topic" --port 18446744073709551617
+    expect_status 2
+    expect_err "--port '18446744073709551617' is not a number from 0 to 65535"
+    run serve --topic "$topic" --threads 99999999999999999999
+    expect_status 2
+    expect_err "--threads '99999999999999999999' is not a number from 1 to 256"
+    run serve --topic "$topic" --commit-group 0
+    expect_status 2
+    expect_err "--commit-group '0' is not a number from 1 to 4096"
+    run serve --topic "$topic" --per-ip-limit " 8"
+    expect_status 2
+    expect_err "--per-ip-limit ' 8' is not a number from 1 to 100000"
+    # 4294967739 is 2^32 + 443: it must not pass as port 443.
+    run serve --topic "$topic" --connect-to sns.example.com:4294967739:127.0.0.1:443
+    expect_status 2
+    expect_err "must be HOST:PORT:ADDR:PORT with a loopback ADDR"
+
+    MAILTRACK_RETENTION_DAYS=99999999999999999999 run quarantine
+    expect_status 1
+    expect_err "MAILTRACK_RETENTION_DAYS '99999999999999999999' is not a number of days"
+}
+
 "$CASE"

@@ -11,7 +11,7 @@
 //   messages: envelope (MAIL FROM, RCPT TO), TLS flag and the raw message as
 //             received (dot-stuffing already removed by smtp-server).
 //
-// Usage: node smtp_peer.mjs --peers DIR --dir DIR --mode starttls|implicit|plain|silent
+// Usage: node smtp_peer.mjs --peers DIR --dir DIR --mode starttls|implicit|plain|silent|hangup
 //            [--user NAME --pass PASSWORD] [--reject-rcpt ADDRESS]... [--reject-data]
 //            [--drop-data] [--login-only]
 // Prints "PORT <n>" on stdout once listening.
@@ -19,7 +19,9 @@
 // Modes: starttls (STARTTLS offered, AUTH only after it), implicit (TLS from
 // the first byte), plain (no STARTTLS, AUTH accepted in clear so that any
 // attempt is recorded), silent (accepts connections and never says a word;
-// smtp-server cannot do that, so it is a bare socket).  --drop-data closes the
+// smtp-server cannot do that, so it is a bare socket), hangup (accepts
+// connections and closes each at once, before any greeting; a bare socket
+// too).  --drop-data closes the
 // connection once the message has arrived, before the reply to its end.
 
 import { execFileSync } from 'node:child_process';
@@ -91,6 +93,15 @@ function silentServer() {
     const server = net.createServer((s) => {
         sockets.push(s);
         s.on('error', () => {});
+    });
+    save();
+    announce(server);
+}
+
+function hangupServer() {
+    const server = net.createServer((s) => {
+        s.on('error', () => {});
+        s.destroy();
     });
     save();
     announce(server);
@@ -182,6 +193,8 @@ function smtpServer(SMTPServer) {
 
 if (opts.mode === 'silent') {
     silentServer();
+} else if (opts.mode === 'hangup') {
+    hangupServer();
 } else if (['starttls', 'implicit', 'plain'].includes(opts.mode)) {
     const require = createRequire(path.join(path.resolve(opts.peers), 'package.json'));
     smtpServer(require('smtp-server').SMTPServer);

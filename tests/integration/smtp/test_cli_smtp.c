@@ -10,6 +10,7 @@
 #include "proc.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +113,58 @@ static void test_cli_smtp_password_errors(void **state)
     run_mailtrack(extra, NULL, "k\n", &run);
     expect(&run, 2, "", "unexpected argument 'key'");
     mt_test_run_cleanup(&run);
+}
+
+/* A region must have the shape of an AWS region name, however short. */
+static void test_cli_smtp_password_region_shape(void **state)
+{
+    struct mt_test_run run;
+    const char *one_letter[] = {"smtp-password", "--region", "a", NULL};
+    const char *new_region[] = {"smtp-password", "--region", "xy-newplace-7", NULL};
+    (void)state;
+
+    run_mailtrack(one_letter, NULL, "k\n", &run);
+    expect(&run, 2, "", "region 'a' is not an AWS region name like 'eu-west-1'");
+    mt_test_run_cleanup(&run);
+    run_mailtrack(new_region, NULL, "k\n", &run);
+    expect(&run, 0, NULL, NULL);
+    assert_int_equal(run.out.len, 45); /* 44 characters and the newline */
+    mt_test_run_cleanup(&run);
+}
+
+/* One long line is refused as too long, not as more than one line. */
+static void test_cli_smtp_password_long_input(void **state)
+{
+    struct mt_test_run run;
+    const char *args[] = {"smtp-password", "--region", "eu-west-1", NULL};
+    size_t size = 100 * 1024;
+    char *line = malloc(size + 2);
+    (void)state;
+
+    assert_non_null(line);
+    memset(line, 'k', size);
+    strcpy(line + size, "\n");
+    run_mailtrack(args, NULL, line, &run);
+    expect(&run, 1, "", "standard input is longer than 4096 bytes; give only the secret "
+                        "access key");
+    assert_null(strstr(run.err.data, "more than one line"));
+    mt_test_run_cleanup(&run);
+
+    /* 4096 bytes with the line end is within the limit; the key itself is then too long. */
+    line[4095] = '\n';
+    line[4096] = '\0';
+    run_mailtrack(args, NULL, line, &run);
+    expect(&run, 1, "", "the secret access key is longer than 128 characters");
+    mt_test_run_cleanup(&run);
+
+    /* A key line and more lines, even past the limit, is still more than one line. */
+    memcpy(line, "key\n", 4);
+    line[4096] = 'k';
+    line[size] = '\0';
+    run_mailtrack(args, NULL, line, &run);
+    expect(&run, 1, "", "standard input holds more than one line");
+    mt_test_run_cleanup(&run);
+    free(line);
 }
 
 static void test_cli_smtp_help_lists_exit_codes(void **state)
@@ -235,6 +288,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_cli_smtp_password_from_stdin),
     cmocka_unit_test(test_cli_smtp_password_from_environment),
     cmocka_unit_test(test_cli_smtp_password_errors),
+    cmocka_unit_test(test_cli_smtp_password_region_shape),
+    cmocka_unit_test(test_cli_smtp_password_long_input),
     cmocka_unit_test(test_cli_smtp_help_lists_exit_codes),
     cmocka_unit_test(test_cli_smtp_send_usage_errors),
     cmocka_unit_test(test_cli_smtp_send_input_files),

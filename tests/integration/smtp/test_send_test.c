@@ -549,6 +549,7 @@ static void test_smtp_send_connection_lost_at_data_is_unconfirmed(void **state)
                         "unconfirmed first@example.com: no reply to the end of the message\n");
     assert_contains(&run.err, "ended before it answered the end of the message, so it may or "
                               "may not have it");
+    assert_null(strstr(run.err.data, "errno"));
     mt_test_run_cleanup(&run);
 }
 
@@ -692,6 +693,24 @@ static void test_smtp_send_connection_refused_exits_14(void **state)
     send_test(c, args, NULL, &run);
     assert_exit(&run, 14);
     assert_contains(&run.err, "cannot reach '127.0.0.1:");
+    mt_test_run_cleanup(&run);
+}
+
+/* A server that closes the connection before its greeting: never reached, exit 14. */
+static void test_smtp_send_closed_before_greeting_exits_14(void **state)
+{
+    struct smtp_case *c = *state;
+    struct mt_test_run run;
+
+    start_peer(c, "hangup", NULL);
+    const char *args[] = {"--tls", "starttls",          "--from", "sender@example.com",
+                          "--to",  "first@example.com", NULL};
+    send_test(c, args, NULL, &run);
+    assert_exit(&run, 14);
+    assert_contains(&run.err, "cannot reach '127.0.0.1:");
+    if (strstr(run.err.data, "errno") != NULL)
+        fail_msg("stderr: %s", run.err.data);
+    assert_string_equal(run.out.data, "");
     mt_test_run_cleanup(&run);
 }
 
@@ -839,6 +858,8 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_untrusted_certificate_exits_12, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_connection_refused_exits_14, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_smtp_send_closed_before_greeting_exits_14, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_silent_server_times_out_13, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_unresolvable_host_exits_15, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_simulator_recipients, setup, teardown),

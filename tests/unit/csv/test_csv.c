@@ -33,8 +33,8 @@ static void test_csv_formula_guard(void **state)
 {
     (void)state;
     cell_is("=SUM(A1:A9)", "\"'=SUM(A1:A9)\"");
-    cell_is("+1", "\"'+1\"");
-    cell_is("-2", "\"'-2\"");
+    cell_is("+1+cmd|' /C calc'!A0", "\"'+1+cmd|' /C calc'!A0\"");
+    cell_is("-2", "-2");
     cell_is("@cmd", "\"'@cmd\"");
     cell_is("\tx", "\"'\tx\"");
     cell_is("\rx", "\"'\rx\"");
@@ -43,6 +43,33 @@ static void test_csv_formula_guard(void **state)
     cell_is(" =lead-space", " =lead-space");
     assert_false(mt_csv_is_formula(MT_STR_NULL));
     assert_false(mt_csv_is_formula(MT_STR_LIT("")));
+}
+
+/* A cell that is only a decimal number cannot run, so it keeps its bytes. */
+static void test_csv_plain_numbers_unguarded(void **state)
+{
+    static const char *const numbers[] = {"-5", "+1", "-0", "-12.5", "+0.001", "-007", "42"};
+    static const char *const guarded[][2] = {
+        {"-", "\"'-\""},           {"+", "\"'+\""},
+        {"-.5", "\"'-.5\""},       {"-5.", "\"'-5.\""},
+        {"-1e5", "\"'-1e5\""},     {"-0x10", "\"'-0x10\""},
+        {"--5", "\"'--5\""},       {"-5 ", "\"'-5 \""},
+        {"- 5", "\"'- 5\""},       {"-5-3", "\"'-5-3\""},
+        {"+5+A1", "\"'+5+A1\""},   {"-1.2.3", "\"'-1.2.3\""},
+        {"-5\t", "\"'-5\t\""},     {"-5,5", "\"'-5,5\""},
+        {"=5", "\"'=5\""},         {"@5", "\"'@5\""},
+        {"\t5", "\"'\t5\""},       {"\r5", "\"'\r5\""},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        assert_false(mt_csv_is_formula(mt_str_from_cstr(numbers[i])));
+        cell_is(numbers[i], numbers[i]);
+    }
+    for (size_t i = 0; i < sizeof(guarded) / sizeof(guarded[0]); i++) {
+        assert_true(mt_csv_is_formula(mt_str_from_cstr(guarded[i][0])));
+        cell_is(guarded[i][0], guarded[i][1]);
+    }
 }
 
 static void test_csv_rows_null_and_empty(void **state)
@@ -150,6 +177,7 @@ static void test_csv_read_back_round_trip(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_csv_quotes_only_when_needed),
     cmocka_unit_test(test_csv_formula_guard),
+    cmocka_unit_test(test_csv_plain_numbers_unguarded),
     cmocka_unit_test(test_csv_rows_null_and_empty),
     cmocka_unit_test(test_csv_sink_failure_sticks),
     cmocka_unit_test(test_csv_large_output_streams_in_blocks),

@@ -150,6 +150,61 @@ static void test_event_delivery_and_delay_fields(void **state)
     assert_mt_str_equal(r->rows[0].col[MT_COL_DELAY_TYPE], "MailboxFull");
 }
 
+/*
+ * Delivery, bounce, complaint and delay take their recipients from their own
+ * lists: an empty or absent list still gives one row, so the event counts,
+ * but with no recipient, even when the mail had a single destination.
+ */
+static void test_event_empty_recipient_list_names_nobody(void **state)
+{
+    static const char *const docs[] = {
+        "{\"eventType\":\"Delivery\",\"delivery\":{\"timestamp\":\"2026-11-23T07:00:02Z\","
+        "\"recipients\":[]}," MAIL1 "}",
+        "{\"eventType\":\"Delivery\",\"delivery\":{\"timestamp\":\"2026-11-23T07:00:02Z\"},"
+        MAIL1 "}",
+        "{\"eventType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\","
+        "\"bouncedRecipients\":[]}," MAIL1 "}",
+        "{\"eventType\":\"Complaint\",\"complaint\":{\"complainedRecipients\":[]}," MAIL1 "}",
+        "{\"eventType\":\"DeliveryDelay\",\"deliveryDelay\":{\"delayedRecipients\":[]},"
+        MAIL1 "}",
+        "{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[]}," MAIL1 "}",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        const struct mt_event_result *r = parse(docs[i]);
+        if (r->row_count != 1 || r->reject_count != 0)
+            fail_msg("%s: %zu rows, %zu rejects", docs[i], r->row_count, r->reject_count);
+        assert_int_equal(r->events, 1);
+        assert_mt_str_null(r->rows[0].col[MT_COL_RECIPIENT]);
+        assert_mt_str_equal(r->rows[0].col[MT_COL_DESTINATION], "only@example.net");
+    }
+
+    /* A send with no destination at all has one row without a recipient too. */
+    const struct mt_event_result *r = parse(
+        "{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"messageId\":\"m\","
+        "\"timestamp\":\"2026-11-23T07:00:00Z\",\"destination\":[]}}");
+    assert_int_equal(r->row_count, 1);
+    assert_mt_str_null(r->rows[0].col[MT_COL_RECIPIENT]);
+}
+
+/* An event object without its own timestamp is dated by mail.timestamp. */
+static void test_event_time_falls_back_to_mail_time(void **state)
+{
+    (void)state;
+    const struct mt_event_result *r = parse(
+        "{\"eventType\":\"Delivery\",\"delivery\":{\"recipients\":[\"only@example.net\"]},"
+        MAIL1 "}");
+    assert_int_equal(r->row_count, 1);
+    assert_mt_str_equal(r->rows[0].col[MT_COL_EVENT_TIME], "2026-11-23T07:00:00.000Z");
+    assert_mt_str_equal(r->rows[0].col[MT_COL_MAIL_TIME], "2026-11-23T07:00:00.000Z");
+    assert_true(r->rows[0].event_time_ms == INT64_C(1795417200000)); /* 2026-11-23T07:00:00Z */
+
+    r = parse("{\"eventType\":\"Bounce\",\"bounce\":{\"timestamp\":null,"
+              "\"bouncedRecipients\":[{\"emailAddress\":\"only@example.net\"}]}," MAIL1 "}");
+    assert_mt_str_equal(r->rows[0].col[MT_COL_EVENT_TIME], "2026-11-23T07:00:00.000Z");
+}
+
 static void test_event_lambda_event_keeps_good_records(void **state)
 {
     (void)state;
@@ -250,6 +305,29 @@ static void test_event_rejects_name_the_problem(void **state)
     rejected("{\"Type\":\"Surprise\",\"Message\":\"x\"}", MT_ERR_SCHEMA, "not an SNS message type");
 }
 
+/* A required string that is present but empty is called empty, not missing. */
+static void test_event_empty_required_fields(void **state)
+{
+    (void)state;
+    rejected("{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"messageId\":\"\","
+             "\"timestamp\":\"2026-11-23T07:00:00Z\"}}",
+             MT_ERR_SCHEMA, "mail.messageId is empty");
+    assert_null(strstr(s_result.rejects[0].reason, "missing"));
+    rejected("{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"messageId\":\"m\","
+             "\"timestamp\":\"\"}}",
+             MT_ERR_SCHEMA, "mail.timestamp is empty, not an RFC 3339 time");
+    rejected("{\"eventType\":\"Delivery\",\"delivery\":{\"timestamp\":\"\"}," MAIL1 "}",
+             MT_ERR_SCHEMA, "delivery.timestamp is empty, not an RFC 3339 time");
+    rejected("{\"eventType\":\"\"," MAIL1 "}", MT_ERR_SCHEMA, "eventType is empty");
+    rejected("{\"notificationType\":\"\"," MAIL1 "}", MT_ERR_SCHEMA,
+             "notificationType is empty");
+    rejected("{\"Type\":\"Notification\",\"Message\":\"\"}", MT_ERR_NOT_JSON,
+             "SNS Message is empty");
+    rejected("{\"Type\":\"Notification\",\"Message\":\" \\n\"}", MT_ERR_NOT_JSON,
+             "SNS Message is empty");
+    rejected("{\"Type\":\"\",\"Message\":\"x\"}", MT_ERR_SCHEMA, "Type is empty");
+}
+
 static void test_event_nul_and_bad_utf8_rejected(void **state)
 {
     (void)state;
@@ -317,10 +395,13 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_event_repeat_opens_stay_apart),
     MT_CASE(test_event_bounce_rows_carry_recipient_details),
     MT_CASE(test_event_delivery_and_delay_fields),
+    MT_CASE(test_event_empty_recipient_list_names_nobody),
+    MT_CASE(test_event_time_falls_back_to_mail_time),
     MT_CASE(test_event_lambda_event_keeps_good_records),
     MT_CASE(test_event_notices_and_confirmations_skipped),
     MT_CASE(test_event_array_of_documents),
     MT_CASE(test_event_rejects_name_the_problem),
+    MT_CASE(test_event_empty_required_fields),
     MT_CASE(test_event_nul_and_bad_utf8_rejected),
     MT_CASE(test_event_row_size_limits),
     MT_CASE(test_event_report_order),

@@ -173,8 +173,87 @@ static void test_json_large_object_duplicates(void **state)
     assert_int_not_equal(parse_ok(text.data), MT_JSON_NONE);
 
     text.len--;
+    int column = (int)text.len + 2; /* the key's quote, after the comma */
     mt_buf_append_cstr(&text, ",\"k4321\":0}");
-    parse_bad(text.data, text.len, "duplicate object key", 0, 0);
+    parse_bad(text.data, text.len, "duplicate object key \"k4321\"", 1, column);
+    mt_buf_cleanup(&text);
+}
+
+/* Fails to parse text and asserts the whole message and where it points. */
+static void duplicate_is(const char *text, const char *message, int line, int column)
+{
+    uint32_t root;
+    struct mt_json_error e = {0};
+
+    assert_int_equal(mt_json_parse(&s_doc, mt_str_from_cstr(text), &root, &e), MT_ERR_NOT_JSON);
+    assert_string_equal(e.text, message);
+    if (e.line != line || e.column != column)
+        fail_msg("'%s': at %d:%d, expected %d:%d", text, e.line, e.column, line, column);
+    assert_null(strchr(e.text, '\n'));
+}
+
+static void test_json_duplicate_key_named_where_it_repeats(void **state)
+{
+    (void)state;
+    duplicate_is("{\"a\":1,\"a\":2}", "duplicate object key \"a\"", 1, 8);
+    duplicate_is("{\"mail\": {\n  \"x\": [{\"k\": \"}\"}],\n  \"messageId\": \"m\", "
+                 "\"messageId\": \"n\"}}",
+                 "duplicate object key \"messageId\"", 3, 21);
+    /* Escaped keys are compared and named decoded, and found where they are written. */
+    duplicate_is("{\"\\u0061\":1,\"a\":2}", "duplicate object key \"a\"", 1, 13);
+    duplicate_is("{\"a\":1, \"\\u0061\":2}", "duplicate object key \"a\"", 1, 9);
+    /* Control bytes are escaped, quotes and backslashes too: the message stays one line. */
+    duplicate_is("{\"a\\nb\":1,\"a\\nb\":2}", "duplicate object key \"a\\u000ab\"", 1, 11);
+    duplicate_is("{\"q\\\"\\\\\":1,\"q\\\"\\\\\":2}",
+                 "duplicate object key \"q\\\"\\\\\"", 1, 12);
+    /* The earliest repetition in the text is the one reported. */
+    duplicate_is("{\"b\":1,\"a\":2,\"a\":3,\"b\":4}", "duplicate object key \"a\"", 1, 14);
+}
+
+static void test_json_duplicate_long_key_is_cut(void **state)
+{
+    (void)state;
+    char key[120], text[700], message[96];
+
+    memset(key, 'x', 100);
+    key[100] = '\0';
+    snprintf(text, sizeof(text), "{\"%s\":1,\"%s\":2}", key, key);
+    snprintf(message, sizeof(message), "duplicate object key \"%.40s\"...", key);
+    duplicate_is(text, message, 1, 107);
+
+    /* A cut never splits a character: 39 bytes, then a 2-byte one that would pass 40. */
+    memcpy(key + 39, "\xc3\xa9", 2);
+    snprintf(text, sizeof(text), "{\"%s\":1,\"%s\":2}", key, key);
+    snprintf(message, sizeof(message), "duplicate object key \"%.39s\"...", key);
+    duplicate_is(text, message, 1, 107);
+
+    /* Escapes count against the room: 20 control bytes quote as 120 characters. */
+    char escaped[300];
+    size_t n = 0;
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(escaped + n, sizeof(escaped) - n, "\\u0001");
+    snprintf(text, sizeof(text), "{\"%s\":1,\"%s\":2}", escaped, escaped);
+    duplicate_is(text, "duplicate object key \"\\u0001\\u0001\\u0001\\u0001\\u0001"
+                       "\\u0001\\u0001\\u0001\"...",
+                 1, 127);
+}
+
+/* Over 16 keys the keys are sorted, yet the earliest repetition is still the one named. */
+static void test_json_duplicate_in_large_object_is_the_earliest(void **state)
+{
+    (void)state;
+    struct mt_buf text;
+    mt_buf_init(&text, 0);
+    mt_buf_append_byte(&text, '{');
+    int column = 0;
+    for (int i = 0; i < 20; i++) {
+        int name = i == 3 || i == 10 || i == 15 ? 5 : i == 1 || i == 12 ? 1 : 100 + i;
+        if (i == 10)
+            column = (int)text.len + 2; /* the key's quote, after the comma */
+        mt_buf_appendf(&text, "%s\"k%d\":%d", i ? "," : "", name, i);
+    }
+    mt_buf_append_byte(&text, '}');
+    duplicate_is(text.data, "duplicate object key \"k5\"", 1, column);
     mt_buf_cleanup(&text);
 }
 
@@ -221,6 +300,9 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_json_integers),
     MT_CASE(test_json_rejects),
     MT_CASE(test_json_large_object_duplicates),
+    MT_CASE(test_json_duplicate_key_named_where_it_repeats),
+    MT_CASE(test_json_duplicate_long_key_is_cut),
+    MT_CASE(test_json_duplicate_in_large_object_is_the_earliest),
     MT_CASE(test_json_depth_limit),
     MT_CASE(test_json_node_cap_and_several_texts),
 };

@@ -137,6 +137,34 @@ static void test_smtp_password_rejects_bad_input(void **state)
     rejects("key", "-eu-west-1", "not an AWS region name");
     rejects("key", "eu--west-1", "not an AWS region name");
     rejects("key", "eu-west-1-", "not an AWS region name");
+    rejects("key", "a", "not an AWS region name");
+    rejects("key", "eu", "not an AWS region name");
+    rejects("key", "eu-west", "not an AWS region name");
+    rejects("key", "eu-1", "not an AWS region name");
+    rejects("key", "eur-west-1", "not an AWS region name");
+    rejects("key", "e1-west-1", "not an AWS region name");
+    rejects("key", "eu-west-1a", "not an AWS region name");
+    rejects("key", "eu-west--1", "not an AWS region name");
+    rejects("key", "eu-w3st-1", "not an AWS region name");
+    rejects("key", "local", "not an AWS region name");
+    rejects("key", "xx-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-1", "longer than 32 characters");
+}
+
+/* Every shape AWS uses passes, including regions no list here names. */
+static void test_smtp_password_region_shapes(void **state)
+{
+    static const char *const regions[] = {
+        "us-east-1",    "eu-central-2",   "ap-southeast-4", "us-gov-west-1", "cn-north-1",
+        "il-central-1", "mx-central-1",   "us-isob-east-1", "eu-isoe-west-1", "ca-west-1",
+        "af-south-1",   "xy-newplace-12",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+        struct mt_err err = {0};
+        if (mt_smtp_region_check(mt_str_from_cstr(regions[i]), &err) != MT_OK)
+            fail_msg("'%s' refused: %s", regions[i], err.detail);
+    }
 }
 
 static void test_smtp_password_default_host(void **state)
@@ -157,6 +185,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_smtp_password_known_answers),
     cmocka_unit_test(test_smtp_password_matches_openssl_cli),
     cmocka_unit_test(test_smtp_password_rejects_bad_input),
+    cmocka_unit_test(test_smtp_password_region_shapes),
     cmocka_unit_test(test_smtp_password_default_host),
 };
 

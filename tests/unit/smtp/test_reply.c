@@ -11,6 +11,7 @@
 #include "smtp/smtp_int.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <string.h>
 
 static void test_smtp_reply_message_id(void **state)
@@ -71,6 +72,28 @@ static void test_smtp_reply_classify(void **state)
     }
 }
 
+static void tidy_is(const char *text, const char *expected)
+{
+    char buf[CURL_ERROR_SIZE];
+    snprintf(buf, sizeof(buf), "%s", text);
+    smtp_tidy_curl_error(buf, sizeof(buf));
+    assert_string_equal(buf, expected);
+}
+
+/* libcurl's end-of-input message and its "(errno: 0)" carry nothing for a reader. */
+static void test_smtp_reply_curl_error_tidied(void **state)
+{
+    (void)state;
+    tidy_is("response reading failed (errno: 0)", "the server closed the connection");
+    tidy_is("response reading failed (errno: 115)", "the server closed the connection");
+    tidy_is("Failure when receiving data (errno: 0)", "Failure when receiving data");
+    tidy_is("a (errno: 0) and b (errno: 0)", "a and b");
+    tidy_is("(errno: 0)", "");
+    tidy_is("Send failure (errno: 104)", "Send failure (errno: 104)");
+    tidy_is("Recv failure: Connection reset by peer", "Recv failure: Connection reset by peer");
+    tidy_is("", "");
+}
+
 static void test_smtp_reply_tls_for_port(void **state)
 {
     enum mt_smtp_tls tls = MT_SMTP_TLS_DEFAULT;
@@ -127,6 +150,7 @@ static void test_smtp_reply_send_checks_before_connecting(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_smtp_reply_message_id),
     cmocka_unit_test(test_smtp_reply_classify),
+    cmocka_unit_test(test_smtp_reply_curl_error_tidied),
     cmocka_unit_test(test_smtp_reply_tls_for_port),
     cmocka_unit_test(test_smtp_reply_send_checks_before_connecting),
 };
