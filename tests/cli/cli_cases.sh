@@ -129,6 +129,25 @@ case_ingest_rejects_named_and_kept() {
     expect_err "no quarantine entry 99"
 }
 
+case_quarantine_json_lists_entries_that_are_not_utf8() {
+    printf '{}\n\xff\xfe\n{"a":"caf\xc3\xa9"}\n' >"$WORK/bytes.ndjson"
+    run ingest "$WORK/bytes.ndjson"
+    expect_status 3
+    run quarantine --json
+    expect_status 0
+    [ ! -s "$WORK/err" ] || fail "stderr: $(cat "$WORK/err")"
+    [ "$(grep -c '' "$WORK/out")" -eq 3 ] || fail "every entry should be listed: $(cat "$WORK/out")"
+    sed -n 1p "$WORK/out" | grep -qF '"raw":"{}"}' || fail "entry 1: $(sed -n 1p "$WORK/out")"
+    sed -n 2p "$WORK/out" | grep -qF '"raw":"\uFFFD\uFFFD","raw_base64":"//4="}' ||
+        fail "entry 2: $(sed -n 2p "$WORK/out")"
+    sed -n 3p "$WORK/out" | grep -qF '"raw":"{\"a\":\"caf\u00E9\"}"}' ||
+        fail "entry 3: $(sed -n 3p "$WORK/out")"
+    ! grep -q raw_base64 <(sed 2d "$WORK/out") || fail "raw_base64 on a UTF-8 entry"
+    run quarantine --show 2
+    expect_status 0
+    [ "$(od -An -tx1 "$WORK/out" | tr -d ' \n')" = fffe ] || fail "raw bytes of entry 2"
+}
+
 case_ingest_missing_file_keeps_going() {
     run ingest "$WORK/nope.json" "$FIXTURES/events/ep-send.json"
     expect_status 1
