@@ -121,7 +121,8 @@ enum mt_status mt_buf_append_utf8_lossy(struct mt_buf *buf, struct mt_str s)
     return st == MT_OK ? mt_buf_append(buf, s.ptr + run, s.len - run) : st;
 }
 
-enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
+/* Appends s with control characters as "\xNN", and backslashes as "\\" when asked. */
+static enum mt_status append_escaped(struct mt_buf *buf, struct mt_str s, bool backslash)
 {
     static const char hex[] = "0123456789abcdef";
     enum mt_status st = MT_OK;
@@ -129,15 +130,25 @@ enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
 
     for (size_t i = 0; i < s.len && st == MT_OK; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        if (c >= 0x20 && c != 0x7f)
+        if (c >= 0x20 && c != 0x7f && (c != '\\' || !backslash))
             continue;
         char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
         st = mt_buf_append(buf, s.ptr + run, i - run);
         if (st == MT_OK)
-            st = mt_buf_append(buf, esc, 4);
+            st = c == '\\' ? mt_buf_append(buf, "\\\\", 2) : mt_buf_append(buf, esc, 4);
         run = i + 1;
     }
     return st == MT_OK ? mt_buf_append(buf, s.ptr + run, s.len - run) : st;
+}
+
+enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
+{
+    return append_escaped(buf, s, false);
+}
+
+enum mt_status mt_buf_append_escaped_strict(struct mt_buf *buf, struct mt_str s)
+{
+    return append_escaped(buf, s, true);
 }
 
 size_t mt_utf8_prefix_len(struct mt_str s, size_t max)

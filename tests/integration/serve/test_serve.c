@@ -344,6 +344,44 @@ static void test_serve_quarantine_names_the_sns_message(void **state)
     curl_easy_cleanup(h);
 }
 
+/* Client-controlled values are escaped in the log: a rejected request is one line. */
+static void test_serve_log_lines_cannot_be_forged(void **state)
+{
+    (void)state;
+    struct server s;
+    CURL *h = curl_easy_init();
+    const char *body = "{\"Type\":\"Notification\",\"MessageId\":\"a\\nmailtrack: fake"
+                       "\\u001b[31m\",\"TopicArn\":\"arn:aws:sns:us-east-1:111122223333:evil"
+                       "\\nmailtrack: forged line \\\\x0a\"}";
+
+    server_prepare(&s, true);
+    server_start(&s, NULL);
+    assert_int_equal(post(h, &s, "Notification", body), 400);
+    server_stop(&s);
+
+    struct mt_buf log;
+    mt_test_read_file(s.log, &log);
+    assert_null(strchr(log.data, '\x1b'));
+    const char *line = strstr(log.data, "mailtrack: warning: serve: sns_rejected 400 from "
+                                        "127.0.0.1: malformed: ");
+    assert_non_null(line);
+    const char *end = strchr(line, '\n');
+    assert_non_null(end);
+    const char *tail = strstr(line, " (message a\\x0amailtrack: fake\\x1b[31m) (topic "
+                                    "arn:aws:sns:us-east-1:111122223333:evil\\x0amailtrack: "
+                                    "forged line \\\\x0a)\n");
+    assert_true(tail != NULL && tail < end);
+    /* Every line is the server's own: none starts with what the client sent. */
+    for (const char *at = log.data; *at != '\0'; at = strchr(at, '\n') + 1) {
+        if (strncmp(at, "mailtrack: ", 11) != 0 && strncmp(at, "mailtrack serve: ", 17) != 0)
+            fail_msg("a line the server did not write: %.80s", at);
+        assert_true(strncmp(at, "mailtrack: fake", 15) != 0);
+        assert_true(strncmp(at, "mailtrack: forged", 17) != 0);
+    }
+    mt_buf_cleanup(&log);
+    curl_easy_cleanup(h);
+}
+
 /* Posts a fixture file with the type header; returns the status. */
 static long post_fixture(CURL *h, const struct server *s, const char *name, const char *type)
 {
@@ -923,6 +961,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_serve_sigterm_keeps_acknowledged_events, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_usage_errors, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_quarantine_names_the_sns_message, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_serve_log_lines_cannot_be_forged, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_start_failures_name_the_cause, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_per_ip_limit_holds_off_slow_clients, setup,
                                     teardown),

@@ -78,6 +78,12 @@ static void test_core_escape_and_utf8_prefix(void **state)
     mt_buf_reset(&b);
     assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("")), MT_OK);
     assert_int_equal(b.len, 0);
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("a\\x0a\n")), MT_OK);
+    assert_string_equal(b.data, "a\\x0a\\x0a"); /* ambiguous: a backslash stays as it is */
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_escaped_strict(&b, MT_STR_LIT("a\\x0a\n\\\x1b")), MT_OK);
+    assert_string_equal(b.data, "a\\\\x0a\\x0a\\\\\\x1b");
     mt_buf_cleanup(&b);
 
     struct mt_str s = MT_STR_LIT("ab\xc3\xa9\xf0\x9f\x93\xa7");
