@@ -89,6 +89,7 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
 {
     unsigned long n = 0;
     struct mt_err err = {0};
+    const char *problem;
 
     switch (c) {
     case CLI_OPT_DB: a->store.db = optarg; break;
@@ -101,13 +102,22 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
             return cli_usage_error(cli, "%s", mt_err_text(&err));
         a->connect_to[a->fetch.connect_to_count++] = optarg;
         break;
-    case OPT_ADDRESS: a->serve.address = optarg; break;
-    case OPT_PATH: a->serve.path = optarg; break;
+    case OPT_ADDRESS:
+        if ((problem = mt_serve_address_problem(optarg)) != NULL)
+            return cli_usage_error(cli, "--address '%s' %s", optarg, problem);
+        a->serve.address = optarg;
+        break;
+    case OPT_PATH:
+        if ((problem = mt_serve_path_problem(optarg)) != NULL)
+            return cli_usage_error(cli, "--path '%s' %s", optarg, problem);
+        a->serve.path = optarg;
+        break;
     case OPT_TLS_CERT: a->serve.tls_cert_file = optarg; break;
     case OPT_TLS_KEY: a->serve.tls_key_file = optarg; break;
     case OPT_PORT:
         if (!parse_unsigned(optarg, 65535, &n))
-            return cli_usage_error(cli, "--port '%s' is not a port number", optarg);
+            return cli_usage_error(cli, "--port '%s' is not a port number from 0 to 65535",
+                                   optarg);
         a->serve.port = (unsigned)n;
         break;
     case OPT_THREADS:
@@ -117,7 +127,8 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
         break;
     case OPT_PER_IP_LIMIT:
         if (!parse_unsigned(optarg, 100000, &n) || n == 0)
-            return cli_usage_error(cli, "--per-ip-limit '%s' is not a positive number", optarg);
+            return cli_usage_error(cli, "--per-ip-limit '%s' is not a number from 1 to 100000",
+                                   optarg);
         a->serve.per_ip_connection_limit = (unsigned)n;
         break;
     case OPT_COMMIT_GROUP:

@@ -89,6 +89,17 @@ struct mt_serve_options {
 struct mt_serve;
 
 /*
+ * What is wrong with path as the SNS path, as words that follow the quoted
+ * path in a message (e.g. "does not start with '/'"); NULL when it is fine.
+ * It must start with '/', be under 256 bytes, and be neither /healthz nor
+ * /metrics.  mt_serve_start applies the same rules.
+ */
+const char *mt_serve_path_problem(const char *path);
+
+/* Likewise for the listening address, which must be an IPv4 or IPv6 literal. */
+const char *mt_serve_address_problem(const char *address);
+
+/*
  * Starts listening and serving in background threads.  MT_ERR_CONFIG for a
  * bad address, path or option combination; MT_ERR_IO when a TLS file cannot
  * be read; MT_ERR_UNSUPPORTED when TLS is asked for and libmicrohttpd was

@@ -328,6 +328,25 @@ static bool is_loopback(const char *address)
     return strncmp(address, "127.", 4) == 0 || strcmp(address, "::1") == 0;
 }
 
+const char *mt_serve_path_problem(const char *path)
+{
+    if (path[0] != '/')
+        return "does not start with '/'";
+    if (strlen(path) >= SERVE_PATH_SIZE)
+        return "is longer than 255 bytes";
+    if (strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0)
+        return "is taken: the server answers /healthz and /metrics itself";
+    return NULL;
+}
+
+const char *mt_serve_address_problem(const char *address)
+{
+    struct in6_addr any;
+    if (inet_pton(AF_INET, address, &any) == 1 || inet_pton(AF_INET6, address, &any) == 1)
+        return NULL;
+    return "is not an IPv4 or IPv6 address";
+}
+
 /* Fills in defaults and checks the options. */
 static enum mt_status settle_options(struct mt_serve *s, const struct mt_serve_options *o,
                                      struct mt_err *err)
@@ -345,11 +364,12 @@ static enum mt_status settle_options(struct mt_serve *s, const struct mt_serve_o
     d->commit_group_max = d->commit_group_max ? d->commit_group_max : DEFAULT_GROUP_MAX;
 
     const char *path = d->path ? d->path : "/sns";
-    if (path[0] != '/' || strlen(path) >= sizeof(s->path) || strcmp(path, "/healthz") == 0 ||
-        strcmp(path, "/metrics") == 0)
-        return mt_err_set(err, MT_ERR_CONFIG, "SNS path '%s' must start with '/' and be neither "
-                          "/healthz nor /metrics", path);
+    const char *problem = mt_serve_path_problem(path);
+    if (problem != NULL)
+        return mt_err_set(err, MT_ERR_CONFIG, "SNS path '%s' %s", path, problem);
     snprintf(s->path, sizeof(s->path), "%s", path);
+    if ((problem = mt_serve_address_problem(d->address)) != NULL)
+        return mt_err_set(err, MT_ERR_CONFIG, "listen address '%s' %s", d->address, problem);
     if (d->verifier == NULL || d->store == NULL)
         return mt_err_set(err, MT_ERR_CONFIG, "the server needs a verifier and a store");
     if ((d->tls_cert_file == NULL) != (d->tls_key_file == NULL))

@@ -86,6 +86,40 @@ case_usage_errors() {
     expect_status 2
 }
 
+case_serve_option_values_are_usage_errors() {
+    topic=arn:aws:sns:us-east-1:111122223333:events
+    run serve --topic "$topic" --path sns
+    expect_status 2
+    expect_err "--path 'sns' does not start with '/'"
+    expect_err "Try 'mailtrack serve --help'"
+    run serve --topic "$topic" --path /metrics
+    expect_status 2
+    expect_err "--path '/metrics' is taken"
+    run serve --topic "$topic" --path "/$(printf 'a%.0s' $(seq 300))"
+    expect_status 2
+    expect_err "is longer than 255 bytes"
+    run serve --topic "$topic" --address 1.2.3
+    expect_status 2
+    expect_err "--address '1.2.3' is not an IPv4 or IPv6 address"
+    for port in 99999 65536 abc -1 ""; do
+        run serve --topic "$topic" --port "$port"
+        expect_status 2
+        expect_err "--port '$port' is not a port number from 0 to 65535"
+    done
+    for threads in 0 257 x; do
+        run serve --topic "$topic" --threads "$threads"
+        expect_status 2
+        expect_err "--threads '$threads' is not a number from 1 to 256"
+    done
+    run serve --topic "$topic" --per-ip-limit 0
+    expect_status 2
+    expect_err "--per-ip-limit '0' is not a number from 1 to 100000"
+    run serve --topic "$topic" --commit-group 5000
+    expect_status 2
+    expect_err "--commit-group '5000' is not a number from 1 to 4096"
+    [ ! -e "$MAILTRACK_DB" ] || fail "a usage error opened the database"
+}
+
 case_ingest_fixtures_and_idempotence() {
     run ingest "$FIXTURES"/events/*.json
     expect_status 0
