@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static const char s_help[] =
     "\n"
     "Options:\n"
     "  --json           one JSON object a line, with the raw input as a string\n"
+    "                   (and as raw_base64 when it is not UTF-8)\n"
     "  --show ID        write the raw bytes of entry ID to standard output\n" CLI_STORE_HELP
     "  -h, --help       this help\n"
     "\n"
@@ -33,6 +35,7 @@ struct listing {
     bool json;
     int64_t show_id; /* 0 when listing */
     bool found;
+    struct mt_err err; /* why printing an entry failed */
 };
 
 static void where(const struct mt_quarantine_entry *e, char *out, size_t size)
@@ -44,17 +47,61 @@ static void where(const struct mt_quarantine_entry *e, char *out, size_t size)
         snprintf(out + n, size - (size_t)n, " record %d", e->record);
 }
 
-static enum mt_status print_json(const struct mt_quarantine_entry *e, const char *received)
+/* s as a JSON string, each byte that is not UTF-8 written as U+FFFD; NULL when out of memory. */
+static json_t *json_text(struct mt_str s)
 {
-    json_t *raw = json_stringn_nocheck(e->raw.ptr, e->raw.len);
-    json_t *obj = json_pack("{s:I, s:s, s:s, s:I, s:i, s:s, s:o}", "id", (json_int_t)e->id,
-                            "received", received, "source", e->source ? e->source : "",
-                            "line", (json_int_t)e->line, "record", e->record, "reason",
-                            e->reason ? e->reason : "", "raw", raw);
-    char *text = obj ? json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    if (mt_utf8_valid(s))
+        return json_stringn(s.len ? s.ptr : "", s.len);
+    struct mt_buf text;
+    mt_buf_init(&text, 0);
+    json_t *value = mt_buf_append_utf8_lossy(&text, s) == MT_OK
+                        ? json_stringn(text.data, text.len)
+                        : NULL;
+    mt_buf_cleanup(&text);
+    return value;
+}
+
+/* raw in standard base64; NULL when out of memory. */
+static json_t *json_base64(struct mt_str raw)
+{
+    /* An entry is at most one document (16 MiB), so its length fits an int. */
+    unsigned char *b64 = malloc(4 * ((raw.len + 2) / 3) + 1);
+    json_t *value = NULL;
+    if (b64 != NULL) {
+        int n = EVP_EncodeBlock(b64, (const unsigned char *)raw.ptr, (int)raw.len);
+        value = json_stringn((const char *)b64, (size_t)n);
+    }
+    free(b64);
+    return value;
+}
+
+/*
+ * One entry as a JSON object on a line.  The quarantine holds whatever was
+ * rejected, binary and broken UTF-8 included, and JSON strings are Unicode:
+ * "raw" is the input as text, each byte that is not UTF-8 replaced by
+ * U+FFFD; when any was replaced, "raw_base64" holds the exact bytes too.
+ */
+static enum mt_status print_json(struct listing *l, const struct mt_quarantine_entry *e,
+                                 const char *received)
+{
+    json_t *obj = json_object();
+    bool utf8 = mt_utf8_valid(e->raw);
+    bool ok = obj != NULL &&
+              json_object_set_new(obj, "id", json_integer((json_int_t)e->id)) == 0 &&
+              json_object_set_new(obj, "received", json_string(received)) == 0 &&
+              json_object_set_new(obj, "source", json_text(mt_str_from_cstr(
+                                                     e->source ? e->source : ""))) == 0 &&
+              json_object_set_new(obj, "line", json_integer((json_int_t)e->line)) == 0 &&
+              json_object_set_new(obj, "record", json_integer(e->record)) == 0 &&
+              json_object_set_new(obj, "reason", json_text(mt_str_from_cstr(
+                                                     e->reason ? e->reason : ""))) == 0 &&
+              json_object_set_new(obj, "raw", json_text(e->raw)) == 0 &&
+              (utf8 || json_object_set_new(obj, "raw_base64", json_base64(e->raw)) == 0);
+    char *text = ok ? json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     json_decref(obj);
     if (text == NULL)
-        return MT_ERR_NOMEM;
+        return mt_err_set(&l->err, MT_ERR_NOMEM, "out of memory writing quarantine entry %" PRId64
+                          " as JSON", e->id);
     puts(text);
     free(text);
     return MT_OK;
@@ -74,7 +121,7 @@ static enum mt_status print_entry(void *ctx, const struct mt_quarantine_entry *e
     }
     mt_time_format_iso(e->received_ms, received);
     if (l->json)
-        return print_json(e, received);
+        return print_json(l, e, received);
     where(e, from, sizeof(from));
     struct mt_buf safe;
     mt_buf_init(&safe, 0);
@@ -130,8 +177,11 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
 
     struct mt_err err = {0};
     int code = CLI_EXIT_OK;
-    if (store->ops->list_quarantine(store, print_entry, &l, &err) != MT_OK) {
-        cli_error(cli, "%s", mt_err_text(&err));
+    enum mt_status st = store->ops->list_quarantine(store, print_entry, &l, &err);
+    if (st != MT_OK) {
+        /* A failure of print_entry is in l.err; the store's own is in err. */
+        const struct mt_err *why = l.err.code != MT_OK ? &l.err : &err;
+        cli_error(cli, "%s", why->code != MT_OK ? mt_err_text(why) : mt_status_str(st));
         code = CLI_EXIT_FAILURE;
     } else if (l.show_id != 0 && !l.found) {
         cli_error(cli, "no quarantine entry %" PRId64, l.show_id);

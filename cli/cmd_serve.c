@@ -76,6 +76,7 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
 {
     uint64_t n = 0;
     struct mt_err err = {0};
+    const char *problem;
 
     switch (c) {
     case CLI_OPT_DB: a->store.db = optarg; break;
@@ -88,8 +89,16 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
             return cli_usage_error(cli, "%s", mt_err_text(&err));
         a->connect_to[a->fetch.connect_to_count++] = optarg;
         break;
-    case OPT_ADDRESS: a->serve.address = optarg; break;
-    case OPT_PATH: a->serve.path = optarg; break;
+    case OPT_ADDRESS:
+        if ((problem = mt_serve_address_problem(optarg)) != NULL)
+            return cli_usage_error(cli, "--address '%s' %s", optarg, problem);
+        a->serve.address = optarg;
+        break;
+    case OPT_PATH:
+        if ((problem = mt_serve_path_problem(optarg)) != NULL)
+            return cli_usage_error(cli, "--path '%s' %s", optarg, problem);
+        a->serve.path = optarg;
+        break;
     case OPT_TLS_CERT: a->serve.tls_cert_file = optarg; break;
     case OPT_TLS_KEY: a->serve.tls_key_file = optarg; break;
     case OPT_PORT:

@@ -82,6 +82,19 @@ enum mt_status mt_buf_appendf(struct mt_buf *buf, const char *fmt, ...)
  */
 enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s);
 
+/*
+ * Like mt_buf_append_escaped, and a backslash is written "\\" too, so the
+ * result reads back one way only: "\x0a" in it was a newline, never those
+ * four characters.  For logs, where a client could otherwise fake an escape.
+ */
+enum mt_status mt_buf_append_escaped_strict(struct mt_buf *buf, struct mt_str s);
+
+/*
+ * Appends s with each byte that does not belong to a well-formed UTF-8
+ * character replaced by U+FFFD, so the result is UTF-8 whatever s holds.
+ */
+enum mt_status mt_buf_append_utf8_lossy(struct mt_buf *buf, struct mt_str s);
+
 /* Makes room for at least extra more bytes without changing len. */
 enum mt_status mt_buf_reserve(struct mt_buf *buf, size_t extra);
 

@@ -15,12 +15,14 @@
  * SubscriptionConfirmation is confirmed, or an UnsubscribeConfirmation is
  * noted; 400 for a body that is not an SNS message or whose
  * x-amz-sns-message-type (or -message-id, -topic-arn) header disagrees with
- * it; 403 for a message that fails verification, a foreign topic, or raw
- * delivery (unsigned); 413 for a body over the limit, refused by
- * Content-Length before reading or while streaming; 404 and 405 for other
- * paths and methods; 500 when the store fails and 503 when the signing
- * certificate or the confirmation cannot be fetched, or the server is
- * stopping, so SNS retries.
+ * it, and with Connection: close for a request with both Content-Length and
+ * Transfer-Encoding or with several Content-Length headers; 403 for a
+ * message that fails verification, a foreign topic, or raw delivery
+ * (unsigned); 413 for a body over the limit, refused by Content-Length
+ * before reading or while streaming; 404 and 405 for other paths and
+ * methods; 500 when the store fails and 503 when the signing certificate or
+ * the confirmation cannot be fetched, or the server is stopping, so SNS
+ * retries.
  *
  * Rows are written by one writer thread with group commit: requests that
  * arrive while a commit runs are stored together in the next one, and each
@@ -87,6 +89,17 @@ struct mt_serve_options {
 };
 
 struct mt_serve;
+
+/*
+ * What is wrong with path as the SNS path, as words that follow the quoted
+ * path in a message (e.g. "does not start with '/'"); NULL when it is fine.
+ * It must start with '/', be under 256 bytes, and be neither /healthz nor
+ * /metrics.  mt_serve_start applies the same rules.
+ */
+const char *mt_serve_path_problem(const char *path);
+
+/* Likewise for the listening address, which must be an IPv4 or IPv6 literal. */
+const char *mt_serve_address_problem(const char *address);
 
 /*
  * Starts listening and serving in background threads.  MT_ERR_CONFIG for a

@@ -56,43 +56,73 @@ struct mt_str mt_str_trim(struct mt_str s)
     return s;
 }
 
+/* The length of the well-formed UTF-8 character at p (1 to 4 bytes); 0 when none starts there. */
+static size_t utf8_char_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 1, cp = c & 0x1fu;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 2, cp = c & 0x0fu;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 3, cp = c & 0x07u;
+    else
+        return 0;
+    if (avail <= n)
+        return 0;
+    for (size_t k = 1; k <= n; k++) {
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[k] & 0x3fu);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n + 1;
+}
+
 bool mt_utf8_valid(struct mt_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t i = 0;
 
     while (i < s.len) {
-        unsigned char c = p[i];
-        size_t n;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, cp = c & 0x1fu;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, cp = c & 0x0fu;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, cp = c & 0x07u;
-        } else {
+        size_t n = utf8_char_len(p + i, s.len - i);
+        if (n == 0)
             return false;
-        }
-        if (s.len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3fu);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
+        i += n;
     }
     return true;
 }
 
-enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
+enum mt_status mt_buf_append_utf8_lossy(struct mt_buf *buf, struct mt_str s)
+{
+    static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    enum mt_status st = MT_OK;
+    size_t run = 0, i = 0;
+
+    while (i < s.len && st == MT_OK) {
+        size_t n = utf8_char_len(p + i, s.len - i);
+        if (n > 0) {
+            i += n;
+            continue;
+        }
+        st = mt_buf_append(buf, s.ptr + run, i - run);
+        if (st == MT_OK)
+            st = mt_buf_append(buf, replacement, sizeof(replacement) - 1);
+        run = ++i;
+    }
+    return st == MT_OK ? mt_buf_append(buf, s.ptr + run, s.len - run) : st;
+}
+
+/* Appends s with control characters as "\xNN", and backslashes as "\\" when asked. */
+static enum mt_status append_escaped(struct mt_buf *buf, struct mt_str s, bool backslash)
 {
     static const char hex[] = "0123456789abcdef";
     enum mt_status st = MT_OK;
@@ -100,15 +130,25 @@ enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
 
     for (size_t i = 0; i < s.len && st == MT_OK; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        if (c >= 0x20 && c != 0x7f)
+        if (c >= 0x20 && c != 0x7f && (c != '\\' || !backslash))
             continue;
         char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
         st = mt_buf_append(buf, s.ptr + run, i - run);
         if (st == MT_OK)
-            st = mt_buf_append(buf, esc, 4);
+            st = c == '\\' ? mt_buf_append(buf, "\\\\", 2) : mt_buf_append(buf, esc, 4);
         run = i + 1;
     }
     return st == MT_OK ? mt_buf_append(buf, s.ptr + run, s.len - run) : st;
+}
+
+enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s)
+{
+    return append_escaped(buf, s, false);
+}
+
+enum mt_status mt_buf_append_escaped_strict(struct mt_buf *buf, struct mt_str s)
+{
+    return append_escaped(buf, s, true);
 }
 
 size_t mt_utf8_prefix_len(struct mt_str s, size_t max)

@@ -96,9 +96,12 @@ enum mt_status serve_writer_submit(struct serve_writer *w, struct write_job *job
 /* Lets the writer finish what it was given, then joins and releases it. */
 void serve_writer_stop(struct serve_writer *w);
 
+/* Room for the SNS path, its terminating NUL included. */
+#define SERVE_PATH_SIZE 256
+
 struct mt_serve {
     struct mt_serve_options options; /* with defaults filled in */
-    char path[256];
+    char path[SERVE_PATH_SIZE];
     struct MHD_Daemon *daemon;
     unsigned port;
     struct mt_buf tls_cert, tls_key; /* kept while the daemon runs */

@@ -86,6 +86,40 @@ case_usage_errors() {
     expect_status 2
 }
 
+case_serve_option_values_are_usage_errors() {
+    topic=arn:aws:sns:us-east-1:111122223333:events
+    run serve --topic "$topic" --path sns
+    expect_status 2
+    expect_err "--path 'sns' does not start with '/'"
+    expect_err "Try 'mailtrack serve --help'"
+    run serve --topic "$topic" --path /metrics
+    expect_status 2
+    expect_err "--path '/metrics' is taken"
+    run serve --topic "$topic" --path "/$(printf 'a%.0s' $(seq 300))"
+    expect_status 2
+    expect_err "is longer than 255 bytes"
+    run serve --topic "$topic" --address 1.2.3
+    expect_status 2
+    expect_err "--address '1.2.3' is not an IPv4 or IPv6 address"
+    for port in 99999 65536 abc -1 ""; do
+        run serve --topic "$topic" --port "$port"
+        expect_status 2
+        expect_err "--port '$port' is not a number from 0 to 65535"
+    done
+    for threads in 0 257 x; do
+        run serve --topic "$topic" --threads "$threads"
+        expect_status 2
+        expect_err "--threads '$threads' is not a number from 1 to 256"
+    done
+    run serve --topic "$topic" --per-ip-limit 0
+    expect_status 2
+    expect_err "--per-ip-limit '0' is not a number from 1 to 100000"
+    run serve --topic "$topic" --commit-group 5000
+    expect_status 2
+    expect_err "--commit-group '5000' is not a number from 1 to 4096"
+    [ ! -e "$MAILTRACK_DB" ] || fail "a usage error opened the database"
+}
+
 case_ingest_fixtures_and_idempotence() {
     run ingest "$FIXTURES"/events/*.json
     expect_status 0
@@ -127,6 +161,25 @@ case_ingest_rejects_named_and_kept() {
     run quarantine --show 99
     expect_status 1
     expect_err "no quarantine entry 99"
+}
+
+case_quarantine_json_lists_entries_that_are_not_utf8() {
+    printf '{}\n\xff\xfe\n{"a":"caf\xc3\xa9"}\n' >"$WORK/bytes.ndjson"
+    run ingest "$WORK/bytes.ndjson"
+    expect_status 3
+    run quarantine --json
+    expect_status 0
+    [ ! -s "$WORK/err" ] || fail "stderr: $(cat "$WORK/err")"
+    [ "$(grep -c '' "$WORK/out")" -eq 3 ] || fail "every entry should be listed: $(cat "$WORK/out")"
+    sed -n 1p "$WORK/out" | grep -qF '"raw":"{}"}' || fail "entry 1: $(sed -n 1p "$WORK/out")"
+    sed -n 2p "$WORK/out" | grep -qF '"raw":"\uFFFD\uFFFD","raw_base64":"//4="}' ||
+        fail "entry 2: $(sed -n 2p "$WORK/out")"
+    sed -n 3p "$WORK/out" | grep -qF '"raw":"{\"a\":\"caf\u00E9\"}"}' ||
+        fail "entry 3: $(sed -n 3p "$WORK/out")"
+    ! grep -q raw_base64 <(sed 2d "$WORK/out") || fail "raw_base64 on a UTF-8 entry"
+    run quarantine --show 2
+    expect_status 0
+    [ "$(od -An -tx1 "$WORK/out" | tr -d ' \n')" = fffe ] || fail "raw bytes of entry 2"
 }
 
 case_ingest_missing_file_keeps_going() {

@@ -344,6 +344,111 @@ static void test_serve_quarantine_names_the_sns_message(void **state)
     curl_easy_cleanup(h);
 }
 
+/* Client-controlled values are escaped in the log: a rejected request is one line. */
+static void test_serve_log_lines_cannot_be_forged(void **state)
+{
+    (void)state;
+    struct server s;
+    CURL *h = curl_easy_init();
+    const char *body = "{\"Type\":\"Notification\",\"MessageId\":\"a\\nmailtrack: fake"
+                       "\\u001b[31m\",\"TopicArn\":\"arn:aws:sns:us-east-1:111122223333:evil"
+                       "\\nmailtrack: forged line \\\\x0a\"}";
+
+    server_prepare(&s, true);
+    server_start(&s, NULL);
+    assert_int_equal(post(h, &s, "Notification", body), 400);
+    server_stop(&s);
+
+    struct mt_buf log;
+    mt_test_read_file(s.log, &log);
+    assert_null(strchr(log.data, '\x1b'));
+    const char *line = strstr(log.data, "mailtrack: warning: serve: sns_rejected 400 from "
+                                        "127.0.0.1: malformed: ");
+    assert_non_null(line);
+    const char *end = strchr(line, '\n');
+    assert_non_null(end);
+    const char *tail = strstr(line, " (message a\\x0amailtrack: fake\\x1b[31m) (topic "
+                                    "arn:aws:sns:us-east-1:111122223333:evil\\x0amailtrack: "
+                                    "forged line \\\\x0a)\n");
+    assert_true(tail != NULL && tail < end);
+    /* Every line is the server's own: none starts with what the client sent. */
+    for (const char *at = log.data; *at != '\0'; at = strchr(at, '\n') + 1) {
+        if (strncmp(at, "mailtrack: ", 11) != 0 && strncmp(at, "mailtrack serve: ", 17) != 0)
+            fail_msg("a line the server did not write: %.80s", at);
+        assert_true(strncmp(at, "mailtrack: fake", 15) != 0);
+        assert_true(strncmp(at, "mailtrack: forged", 17) != 0);
+    }
+    mt_buf_cleanup(&log);
+    curl_easy_cleanup(h);
+}
+
+/*
+ * Sends req on a new connection and reads the answer into out until the
+ * server closes the connection or two seconds pass; true when it closed.
+ */
+static bool raw_exchange(const struct server *s, const char *req, char *out, size_t size)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    size_t len = 0;
+    bool closed = false;
+
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_true(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    for (int waited = 0; waited < 2000 && !closed && len < size - 1; waited += 50) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t got = recv(fd, out + len, size - 1 - len, 0);
+        if (got > 0)
+            len += (size_t)got;
+        else
+            closed = true;
+    }
+    out[len] = '\0';
+    close(fd);
+    return closed;
+}
+
+/* A request framed two ways at once is refused and its connection closed. */
+static void test_serve_ambiguous_framing_closes_the_connection(void **state)
+{
+    (void)state;
+    struct server s;
+    char reply[4096];
+    static const char *const requests[] = {
+        "POST /sns HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /sns HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{}",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Length: 0\r\n\r\n0\r\n\r\n",
+    };
+
+    server_prepare(&s, true);
+    server_start(&s, NULL);
+    for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+        bool closed = raw_exchange(&s, requests[i], reply, sizeof(reply));
+        if (strncmp(reply, "HTTP/1.1 400 ", 13) != 0 || !closed ||
+            strstr(reply, "\r\nConnection: close\r\n") == NULL)
+            fail_msg("request %zu: closed %d, answer: %s", i, closed, reply);
+    }
+    /* A well-framed request that is refused keeps its connection. */
+    assert_false(raw_exchange(&s, "POST /sns HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}",
+                              reply, sizeof(reply)));
+    assert_int_equal(strncmp(reply, "HTTP/1.1 400 ", 13), 0);
+    server_stop(&s);
+
+    struct mt_buf log;
+    mt_test_read_file(s.log, &log);
+    assert_non_null(strstr(log.data, "http_rejected 400 from 127.0.0.1: malformed: both "
+                                     "Content-Length and Transfer-Encoding; connection closed\n"));
+    assert_non_null(strstr(log.data, "http_rejected 400 from 127.0.0.1: malformed: more than "
+                                     "one Content-Length; connection closed\n"));
+    mt_buf_cleanup(&log);
+}
+
 /* Posts a fixture file with the type header; returns the status. */
 static long post_fixture(CURL *h, const struct server *s, const char *name, const char *type)
 {
@@ -923,6 +1028,9 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_serve_sigterm_keeps_acknowledged_events, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_usage_errors, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_quarantine_names_the_sns_message, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_serve_log_lines_cannot_be_forged, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_serve_ambiguous_framing_closes_the_connection, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_serve_start_failures_name_the_cause, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serve_per_ip_limit_holds_off_slow_clients, setup,
                                     teardown),

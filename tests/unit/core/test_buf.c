@@ -78,6 +78,12 @@ static void test_core_escape_and_utf8_prefix(void **state)
     mt_buf_reset(&b);
     assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("")), MT_OK);
     assert_int_equal(b.len, 0);
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("a\\x0a\n")), MT_OK);
+    assert_string_equal(b.data, "a\\x0a\\x0a"); /* ambiguous: a backslash stays as it is */
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_escaped_strict(&b, MT_STR_LIT("a\\x0a\n\\\x1b")), MT_OK);
+    assert_string_equal(b.data, "a\\\\x0a\\x0a\\\\\\x1b");
     mt_buf_cleanup(&b);
 
     struct mt_str s = MT_STR_LIT("ab\xc3\xa9\xf0\x9f\x93\xa7");
@@ -86,6 +92,31 @@ static void test_core_escape_and_utf8_prefix(void **state)
     assert_int_equal(mt_utf8_prefix_len(s, 4), 4);
     assert_int_equal(mt_utf8_prefix_len(s, 6), 4);  /* not inside the 4-byte one */
     assert_int_equal(mt_utf8_prefix_len(s, 0), 0);
+}
+
+static void test_core_utf8_lossy_replaces_each_bad_byte(void **state)
+{
+    (void)state;
+    struct mt_buf b;
+    mt_buf_init(&b, 0);
+    assert_int_equal(mt_buf_append_utf8_lossy(&b, MT_STR_LIT("caf\xc3\xa9 \xf0\x9f\x93\xa7")),
+                     MT_OK);
+    assert_string_equal(b.data, "caf\xc3\xa9 \xf0\x9f\x93\xa7"); /* valid: unchanged */
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_utf8_lossy(&b, MT_STR_LIT("\xff\xfe")), MT_OK);
+    assert_string_equal(b.data, "\xef\xbf\xbd\xef\xbf\xbd");
+    mt_buf_reset(&b);
+    /* A truncated character, an overlong one and a surrogate, between good text. */
+    assert_int_equal(mt_buf_append_utf8_lossy(&b, MT_STR_LIT("a\xc3\x62\xc0\xaf\xed\xa0\x80z")),
+                     MT_OK);
+    assert_string_equal(b.data, "a\xef\xbf\xbd" "b" "\xef\xbf\xbd\xef\xbf\xbd"
+                                "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz");
+    assert_true(mt_utf8_valid(mt_buf_str(&b)));
+    mt_buf_reset(&b);
+    assert_int_equal(mt_buf_append_utf8_lossy(&b, (struct mt_str){"a\0b", 3}), MT_OK);
+    assert_int_equal(b.len, 3); /* NUL is UTF-8 and kept */
+    assert_memory_equal(b.data, "a\0b", 3);
+    mt_buf_cleanup(&b);
 }
 
 static void test_core_arena_alloc_and_reset(void **state)
@@ -135,6 +166,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_core_str_compare_and_trim),
     cmocka_unit_test(test_core_utf8_validation),
     cmocka_unit_test(test_core_escape_and_utf8_prefix),
+    cmocka_unit_test(test_core_utf8_lossy_replaces_each_bad_byte),
     cmocka_unit_test(test_core_arena_alloc_and_reset),
     cmocka_unit_test(test_core_err_first_write_wins),
 };
