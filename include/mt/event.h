@@ -177,6 +177,13 @@ struct mt_event_parser *mt_event_parser_new(void);
 void mt_event_parser_free(struct mt_event_parser *parser);
 
 /*
+ * Numbers the lines of the documents parsed next from first_line (1 until
+ * set), so that a JSON error's position names the line of the file a
+ * document was read from.
+ */
+void mt_event_parser_set_first_line(struct mt_event_parser *parser, long first_line);
+
+/*
  * Parses one document of any envelope.  Rejections are part of the result,
  * not failures: the call fails only with MT_ERR_NOMEM or MT_ERR_TOO_LARGE.
  * doc is borrowed and must outlive the result (rejects point into it).

@@ -26,8 +26,14 @@ struct mt_event_parser *mt_event_parser_new(void)
     if (p != NULL) {
         mt_arena_init(&p->arena, MT_EVENT_MAX_DOC * 4);
         mt_json_doc_init(&p->json);
+        p->first_line = 1;
     }
     return p;
+}
+
+void mt_event_parser_set_first_line(struct mt_event_parser *p, long first_line)
+{
+    p->first_line = first_line > 0 ? first_line : 1;
 }
 
 void mt_event_parser_free(struct mt_event_parser *p)
@@ -317,8 +323,8 @@ enum mt_status mt_event_parse_document(struct mt_event_parser *p, struct mt_str 
     if (st != MT_OK) {
         if (st == MT_ERR_NOT_JSON)
             event_add_reject(p, -1, MT_ERR_NOT_JSON, doc,
-                             "not valid JSON: %s at line %d, column %d", jerr.text, jerr.line,
-                             jerr.column);
+                             "not valid JSON: %s at line %ld, column %d", jerr.text,
+                             p->first_line + jerr.line - 1, jerr.column);
         else
             event_add_reject(p, -1, MT_ERR_SCHEMA, doc, "document is too large to parse");
         finish(p, out);

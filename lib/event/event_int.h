@@ -37,6 +37,7 @@ struct mt_event_parser {
     struct mt_event_result result;
     enum mt_status fatal;   /* MT_ERR_NOMEM once any allocation failed */
     size_t rows_bytes;      /* column bytes of all rows of the current document */
+    long first_line;        /* the line a document starts on, for JSON error positions */
 };
 
 /* Parses one SES record (an object node of p->json) into rows, or records one reject. */

@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Streams of documents: a file or stdin holding one JSON document, which may
- * span many lines, or NDJSON, one document per line.
+ * Streams of documents: NDJSON (one document a line), JSON documents that
+ * span lines (pretty-printed), or both, one after another, as
+ * `cat *.json | mailtrack ingest` gives.
  *
- * The first non-empty line decides.  If it is a JSON document on its own,
- * the stream is NDJSON and each line is ingested as it is read, so memory is
- * bounded by the longest line.  Otherwise lines are buffered until their
- * brackets balance at the end of a line: that text is one document, and
- * another may follow it, as when pretty-printed files are concatenated.  A
- * buffered document that does not parse is taken as NDJSON whose first line
- * is broken, provided any of its lines is a JSON object on its own;
- * otherwise it is one broken document, rejected whole.  Either way a broken
- * document costs only itself.
+ * A line that is a JSON document by itself is ingested as it is read, so
+ * NDJSON costs one parse a line and memory bounded by the longest line.
+ * Any other line starts a buffered document: lines are gathered until the
+ * brackets opened outside strings are closed again, and that text is one
+ * document.  A document may end mid-line, as where files without a final
+ * line end were concatenated ("}{").
  *
- * Once a stream is NDJSON, every later line is one document, so a
- * pretty-printed document after NDJSON lines is rejected line by line.
+ * A buffered document that is not JSON may be several run together, the
+ * first one broken (a missing bracket makes the count never close).  It is
+ * split where a line starts with '{' or '[' in its first column, as every
+ * new document of pretty-printed or NDJSON input does and nested values of
+ * pretty-printed input never do, and each part is ingested by itself: a
+ * broken document costs only itself.  An open document that is not an
+ * array is known to be broken as soon as a line is an object by itself in
+ * the first column, so NDJSON lines after it are not held back until the
+ * end of the stream.
  *
  * A stream with a file descriptor is read with read(2), which returns what
  * has arrived (fread would wait for a whole chunk), and polled first: when a
@@ -45,10 +50,12 @@
 #define POLL_SLICE_MS 250
 
 /*
- * MODE_SKIP: the stream is one document over MAX_LINE; it has been rejected
- * once and the rest is read and dropped.
+ * MODE_LINES: no document is open; the next line is tried as a document by
+ * itself.  MODE_BUFFER: a document spanning lines is open in s->whole.
+ * MODE_SKIP: a document ran past MAX_LINE with nowhere to split it; it has
+ * been rejected once and the rest of the stream is read and dropped.
  */
-enum mode { MODE_UNKNOWN, MODE_LINES, MODE_BUFFER, MODE_SKIP };
+enum mode { MODE_LINES, MODE_BUFFER, MODE_SKIP };
 
 struct stream {
     struct mt_ingest *ing;
@@ -68,10 +75,8 @@ struct stream {
     bool too_long;          /* the line last read was cut at MAX_LINE */
     struct mt_json_doc probe; /* to tell whether a line is a document by itself */
     enum mode mode;
-    /* Brackets open in the buffered document, outside strings. */
-    unsigned depth;
-    bool complete;          /* the buffered document balanced at its last line */
-    bool several;           /* the stream has held more than one document */
+    unsigned depth;         /* brackets open in the buffered document, outside strings */
+    bool open_array;        /* the open document began with '[' */
 };
 
 static bool stop_requested(const struct stream *s)
@@ -187,116 +192,130 @@ static bool whole_document_not_json(const struct mt_event_result *r)
            r->rejects[0].code == MT_ERR_NOT_JSON && r->row_count == 0;
 }
 
+/* Parses text, which starts on line, into s->ing->last. */
+static enum mt_status parse_at(struct stream *s, struct mt_str text, long line)
+{
+    mt_event_parser_set_first_line(s->ing->parser, line);
+    enum mt_status st = ingest_parse_document(s->ing, text);
+    mt_event_parser_set_first_line(s->ing->parser, 1);
+    if (st != MT_OK)
+        return mt_err_set(s->err, st, "%s:%ld: %s", s->source, line, mt_status_str(st));
+    return MT_OK;
+}
+
+/* Counts and takes the document parsed last. */
+static enum mt_status take(struct stream *s, long line)
+{
+    s->ing->stats.documents++;
+    return ingest_take_result(s->ing, s->source, line, s->err);
+}
+
 /* Rejects a document this reader refuses before parsing (one too large). */
 static enum mt_status reject_unparsed(struct stream *s, long line, const char *reason,
-                                      struct mt_str raw, struct mt_err *err)
+                                      struct mt_str raw)
 {
     struct mt_reject r = {.record = -1, .code = MT_ERR_TOO_LARGE, .reason = reason, .raw = raw};
     s->ing->last = (struct mt_event_result){.rejects = &r, .reject_count = 1};
-    enum mt_status st = ingest_take_result(s->ing, s->source, line, err);
+    enum mt_status st = take(s, line);
     s->ing->last = (struct mt_event_result){0};
     return st;
 }
 
-static enum mt_status ingest_line(struct stream *s, struct mt_str text, long line,
-                                  struct mt_err *err)
-{
-    s->ing->stats.documents++;
-    if (s->too_long)
-        return reject_unparsed(s, line, "line is longer than 16 MiB; its first 16 MiB are kept",
-                               mt_buf_str(&s->text), err);
-    enum mt_status st = ingest_parse_document(s->ing, mt_str_trim(text));
-    if (st != MT_OK)
-        return mt_err_set(err, st, "%s:%ld: %s", s->source, line, mt_status_str(st));
-    return ingest_take_result(s->ing, s->source, line, err);
-}
-
-/* True when text is one JSON value (an object, when object is true). */
-static bool is_document(struct stream *s, struct mt_str text, bool object)
+/* True when text is one JSON object by itself. */
+static bool is_object(struct stream *s, struct mt_str text)
 {
     uint32_t root;
-    mt_json_doc_reset(&s->probe);
-    if (mt_json_parse(&s->probe, text, &root, NULL) != MT_OK)
+    if (text.len < 2 || text.ptr[0] != '{')
         return false;
-    return !object || mt_json_type_of(&s->probe, root) == MT_JSON_OBJECT;
+    mt_json_doc_reset(&s->probe);
+    return mt_json_parse(&s->probe, text, &root, NULL) == MT_OK &&
+           mt_json_type_of(&s->probe, root) == MT_JSON_OBJECT;
 }
 
-/* True when some line of text is a JSON object by itself. */
-static bool any_line_is_object(struct stream *s, struct mt_str text)
+/* True when a line of text starts a document: '{' or '[' in its first column. */
+static bool starts_document(const char *line, size_t len)
 {
-    size_t pos = 0;
-    while (pos < text.len) {
-        const char *nl = memchr(text.ptr + pos, '\n', text.len - pos);
-        size_t end = nl ? (size_t)(nl - text.ptr) : text.len;
-        struct mt_str line = mt_str_trim((struct mt_str){text.ptr + pos, end - pos});
-        if (line.len > 1 && line.ptr[0] == '{' && is_document(s, line, true))
-            return true;
-        pos = end + 1;
-    }
-    return false;
+    return len > 0 && (line[0] == '{' || line[0] == '[');
 }
 
-/* Ingests the buffered text line by line, numbering from s->first_line. */
-static enum mt_status replay_lines(struct stream *s, struct mt_err *err)
+/* Offset of the next line of text after pos that starts a document, or text.len. */
+static size_t next_document_start(struct mt_str text, size_t pos)
+{
+    for (;;) {
+        const char *nl = memchr(text.ptr + pos, '\n', text.len - pos);
+        if (nl == NULL)
+            return text.len;
+        pos = (size_t)(nl - text.ptr) + 1;
+        if (starts_document(text.ptr + pos, text.len - pos))
+            return pos;
+    }
+}
+
+/* text without the line ends after its last line. */
+static struct mt_str without_line_ends(struct mt_str text)
+{
+    while (text.len > 0 && (text.ptr[text.len - 1] == '\n' || text.ptr[text.len - 1] == '\r'))
+        text.len--;
+    return text;
+}
+
+/* Number of line ends in text before pos. */
+static long lines_before(struct mt_str text, size_t pos)
+{
+    long n = 0;
+    for (const char *p = text.ptr; (p = memchr(p, '\n', pos - (size_t)(p - text.ptr))) != NULL;
+         p++)
+        n++;
+    return n;
+}
+
+/*
+ * Ingests the buffered text, which starts on s->first_line: as one document,
+ * or, when it is not JSON and some later line starts a document, as the
+ * parts those lines begin.
+ */
+static enum mt_status finish_document(struct stream *s)
 {
     struct mt_str text = mt_buf_str(&s->whole);
-    long line = s->first_line;
-    size_t pos = 0;
-    enum mt_status st = MT_OK;
+    size_t cut = next_document_start(text, 0);
+    enum mt_status st = parse_at(s, without_line_ends(text), s->first_line);
 
-    s->too_long = false;
-    while (pos < text.len && st == MT_OK) {
-        const char *nl = memchr(text.ptr + pos, '\n', text.len - pos);
-        size_t end = nl ? (size_t)(nl - text.ptr) : text.len;
-        struct mt_str l = {text.ptr + pos, end - pos};
-        if (!is_blank(l))
-            st = ingest_line(s, l, line, err);
-        pos = end + 1;
-        line++;
+    if (st == MT_OK && (cut == text.len || !whole_document_not_json(&s->ing->last))) {
+        st = take(s, s->first_line);
+    } else {
+        size_t start = 0;
+        while (st == MT_OK && start < text.len) {
+            struct mt_str part = {text.ptr + start, cut - start};
+            long line = s->first_line + lines_before(text, start);
+            if (!is_blank(part)) {
+                st = parse_at(s, without_line_ends(part), line);
+                if (st == MT_OK)
+                    st = take(s, line);
+            }
+            start = cut;
+            cut = next_document_start(text, cut);
+        }
     }
     mt_buf_reset(&s->whole);
+    s->depth = 0;
+    s->mode = MODE_LINES;
     return st;
 }
 
 /*
- * Parses the buffered text as one document, or falls back to lines.  A
- * document that is the whole stream is named by the stream alone; one of
- * several also by the line it starts on.
+ * Follows the brackets of text, from depth s->depth; returns the offset just
+ * past the bracket that closes the document, or text.len when it stays open
+ * (or holds no bracket).  A string does not go on past its line (JSON
+ * forbids a raw line end in one), so an unclosed quote costs only its line.
+ * A surplus closing bracket closes the document there: the parser then
+ * names the fault.
  */
-static enum mt_status finish_buffer(struct stream *s, struct mt_err *err)
-{
-    struct mt_str text = mt_buf_str(&s->whole);
-    long line = s->several ? s->first_line : 0;
-    enum mt_status st;
-
-    s->depth = 0;
-    s->complete = false;
-    s->ing->stats.documents++;
-    st = ingest_parse_document(s->ing, text);
-    if (st != MT_OK)
-        return mt_err_set(err, st, "%s: %s", s->source, mt_status_str(st));
-    if (!whole_document_not_json(&s->ing->last) || !any_line_is_object(s, text)) {
-        st = ingest_take_result(s->ing, s->source, line, err);
-        mt_buf_reset(&s->whole);
-        return st;
-    }
-
-    s->ing->stats.documents--;
-    return replay_lines(s, err);
-}
-
-/*
- * Follows the brackets of one buffered line.  A string does not go on past
- * its line (JSON forbids a raw line end in one), so an unclosed quote costs
- * only its line.  A surplus closing bracket leaves the count at zero: the
- * parser then names the fault.
- */
-static void scan_brackets(struct stream *s, struct mt_str line)
+static size_t scan_brackets(struct stream *s, struct mt_str text)
 {
     bool in_string = false, escaped = false;
 
-    for (size_t i = 0; i < line.len; i++) {
-        char c = line.ptr[i];
+    for (size_t i = 0; i < text.len; i++) {
+        char c = text.ptr[i];
         if (in_string) {
             if (escaped)
                 escaped = false;
@@ -308,53 +327,105 @@ static void scan_brackets(struct stream *s, struct mt_str line)
             in_string = true;
         } else if (c == '{' || c == '[') {
             s->depth++;
-        } else if ((c == '}' || c == ']') && s->depth > 0) {
+        } else if (c == '}' || c == ']') {
+            if (s->depth <= 1) {
+                s->depth = 0;
+                return i + 1;
+            }
             s->depth--;
         }
     }
-    s->complete = s->depth == 0 && !is_blank(mt_buf_str(&s->whole));
+    return text.len;
 }
 
-/* Adds the line last read to the buffered document. */
-static enum mt_status buffer_line(struct stream *s, struct mt_err *err)
+/*
+ * Adds a document's text to the buffer; false when it would pass MAX_LINE.
+ * end_of_line adds the line end that read_line took off.
+ */
+static bool buffer_text(struct stream *s, struct mt_str text, bool end_of_line)
 {
     if (s->whole.len == 0)
         s->first_line = s->line;
-    if (!s->too_long && mt_buf_append(&s->whole, s->text.data, s->text.len) == MT_OK &&
-        mt_buf_append_byte(&s->whole, '\n') == MT_OK) {
-        scan_brackets(s, mt_buf_str(&s->text));
-        return MT_OK;
-    }
+    return mt_buf_append(&s->whole, text.ptr, text.len) == MT_OK &&
+           (!end_of_line || mt_buf_append_byte(&s->whole, '\n') == MT_OK);
+}
 
-    /*
-     * Too large for one document.  When some buffered line is a document on
-     * its own, this is NDJSON whose first line was broken: take the buffered
-     * text as lines.  Otherwise it is one document over the limit: reject it
-     * once, keeping its first 16 MiB, and drop the rest of the stream.
-     */
-    enum mt_status st;
-    if (!any_line_is_object(s, mt_buf_str(&s->whole))) {
-        s->ing->stats.documents++;
-        s->mode = MODE_SKIP;
-        st = reject_unparsed(s, s->first_line,
-                             "document is larger than 16 MiB; its first 16 MiB are kept (NDJSON, "
-                             "one document a line, has no limit on the whole file)",
-                             mt_buf_str(&s->whole), err);
-        mt_buf_reset(&s->whole);
-        return st;
-    }
-    st = replay_lines(s, err);
-    s->mode = MODE_LINES;
-    if (st == MT_OK)
-        st = ingest_line(s, mt_buf_str(&s->text), s->line, err);
+/*
+ * The buffered document has passed MAX_LINE.  When it can be split, its
+ * parts are ingested and the stream goes on; otherwise it is rejected once,
+ * keeping its first 16 MiB, and the rest of the stream is dropped.
+ */
+static enum mt_status overflow(struct stream *s)
+{
+    struct mt_str text = mt_buf_str(&s->whole);
+    if (next_document_start(text, 0) < text.len)
+        return finish_document(s);
+    enum mt_status st = reject_unparsed(s, s->first_line,
+                                        "document is larger than 16 MiB; its first 16 MiB are "
+                                        "kept (NDJSON, one document a line, has no limit on the "
+                                        "whole file)",
+                                        text);
+    mt_buf_reset(&s->whole);
+    s->depth = 0;
+    s->mode = MODE_SKIP;
     return st;
+}
+
+static enum mt_status take_line(struct stream *s, struct mt_str text);
+
+/*
+ * Adds text, the line last read or the rest of it, to the open document,
+ * ending documents where it closes them.
+ */
+static enum mt_status buffer_line(struct stream *s, struct mt_str text)
+{
+    enum mt_status st = MT_OK;
+
+    s->mode = MODE_BUFFER;
+    while (st == MT_OK) {
+        size_t end = scan_brackets(s, text);
+        struct mt_str tail = {text.ptr + end, text.len - end};
+        bool last = end == text.len || is_blank(tail);
+        if (!buffer_text(s, last ? text : (struct mt_str){text.ptr, end}, last)) {
+            st = overflow(s);
+            /* Split and ingested: the text that did not fit comes next. */
+            return st == MT_OK && s->mode == MODE_LINES ? take_line(s, text) : st;
+        }
+        if (last)
+            return s->depth == 0 ? finish_document(s) : MT_OK;
+        /* The document ends mid-line and another begins after it. */
+        st = finish_document(s);
+        s->mode = MODE_BUFFER;
+        text = tail;
+    }
+    return st;
+}
+
+/*
+ * Text read while no document is open (a line, or the rest of one).  A
+ * document by itself is ingested; anything else starts a buffered document.
+ */
+static enum mt_status take_line(struct stream *s, struct mt_str text)
+{
+    if (s->too_long)
+        return reject_unparsed(s, s->line,
+                               "line is longer than 16 MiB; its first 16 MiB are kept",
+                               mt_buf_str(&s->text));
+    enum mt_status st = parse_at(s, mt_str_trim(text), s->line);
+    if (st != MT_OK)
+        return st;
+    if (!whole_document_not_json(&s->ing->last))
+        return take(s, s->line);
+    struct mt_str start = mt_str_trim(text);
+    s->open_array = start.len > 0 && start.ptr[0] == '[';
+    return buffer_line(s, text);
 }
 
 enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *source,
                                 struct mt_err *err)
 {
     struct stream s = {.ing = ing, .in = in, .fd = fileno(in), .err = err, .source = source,
-                       .mode = MODE_UNKNOWN};
+                       .mode = MODE_LINES};
     enum mt_status st = MT_OK;
 
     mt_buf_init(&s.text, MAX_LINE);
@@ -370,29 +441,29 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
         if (s.mode == MODE_SKIP)
             continue;
         if (s.mode == MODE_BUFFER) {
-            if (s.complete && is_blank(text) && !s.too_long)
-                continue;
-            if (s.complete) {
-                /* A document ended on an earlier line and another begins. */
-                s.several = true;
-                st = finish_buffer(&s, err);
-                if (st != MT_OK)
-                    break;
+            /*
+             * An object by itself in the first column starts a document:
+             * the open one was broken (an NDJSON line cut short, a
+             * document missing its last bracket).  Only an array's
+             * elements may sit there as part of the document.
+             */
+            if (s.too_long) {
+                st = overflow(&s);
+                if (st == MT_OK && s.mode == MODE_LINES)
+                    st = take_line(&s, text);
+            } else if (!s.open_array && starts_document(text.ptr, text.len) &&
+                       is_object(&s, mt_str_trim(text))) {
+                st = finish_document(&s);
+                if (st == MT_OK)
+                    st = take_line(&s, text);
+            } else {
+                st = buffer_line(&s, text);
             }
-            st = buffer_line(&s, err);
             continue;
         }
         if (is_blank(text) && !s.too_long)
             continue;
-        if (s.mode == MODE_UNKNOWN && !s.too_long) {
-            s.mode = is_document(&s, text, false) ? MODE_LINES : MODE_BUFFER;
-            if (s.mode == MODE_BUFFER) {
-                st = buffer_line(&s, err);
-                continue;
-            }
-        }
-        s.mode = MODE_LINES;
-        st = ingest_line(&s, text, s.line, err);
+        st = take_line(&s, text);
     }
 
     bool stopped = st == MT_OK && s.fault == MT_OK && stop_requested(&s);
@@ -402,9 +473,9 @@ enum mt_status mt_ingest_stream(struct mt_ingest *ing, FILE *in, const char *sou
         st = mt_err_set(err, MT_ERR_IO, "cannot read '%s': %s", source, strerror(s.read_errno));
     else if (st == MT_OK && s.fd < 0 && ferror(in))
         st = mt_err_set(err, MT_ERR_IO, "cannot read '%s': %s", source, strerror(errno));
-    /* On a stop, a document still open is dropped; one complete is kept. */
-    if (st == MT_OK && s.mode == MODE_BUFFER && s.whole.len > 0 && (!stopped || s.complete))
-        st = finish_buffer(&s, err);
+    /* An unclosed document at the end is ingested (and rejected); on a stop it is dropped. */
+    if (st == MT_OK && s.mode == MODE_BUFFER && s.whole.len > 0 && !stopped)
+        st = finish_document(&s);
     if (st == MT_OK)
         st = mt_ingest_flush(ing, err);
     if (st == MT_OK && stopped)

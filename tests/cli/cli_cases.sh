@@ -146,7 +146,7 @@ case_ingest_rejects_named_and_kept() {
     expect_status 3
     expect_err "rejected $WORK/mixed.ndjson:2: unknown eventType 'Quarantine'"
     expect_err "rejected $WORK/mixed.ndjson:3: not valid JSON"
-    expect_err "ep-missing-mail.json: mail object is missing"
+    expect_err "ep-missing-mail.json:1: mail object is missing"
     expect_err "rows stored 1,"
     run quarantine
     expect_status 0
@@ -269,6 +269,11 @@ case_databases_that_keep_nothing_are_refused() {
         run serve --db "$db" --topic arn:aws:sns:us-east-1:111122223333:ses-events
         expect_status 2
     done
+    MAILTRACK_DB=":memory:" run ingest "$FIXTURES/events/ep-send.json"
+    expect_status 1
+    expect_err "keeps nothing"
+    run ingest --store ":memory:" "$FIXTURES/events/ep-send.json"
+    expect_status 2
     # An empty MAILTRACK_DB is unset, as for other variables: the default database is used.
     MAILTRACK_DB="" run ingest "$FIXTURES/events/ep-send.json"
     expect_status 0
@@ -309,8 +314,11 @@ case_live_input_written_while_waiting_and_on_stop() {
     # The writer stays open and silent: the row must still be written.
     wait_for_rows 1
     printf '%s\n' '{"eventType":"Send","send":{},"mail":{"messageId":"l2","timestamp":"2026-11-23T07:00:01Z","destination":["b@example.net"]}}' >&3
-    printf '{"eventType":"Send","send":{},"mail":{"messageId":"l3"' >&3
-    wait_for_rows 2
+    # A pretty-printed document is written as soon as it closes, with nothing after it.
+    printf '{\n  "eventType": "Send", "send": {},\n  "mail": {"messageId": "l3",\n    "timestamp": "2026-11-23T07:00:02Z", "destination": ["c@example.net"]}\n}\n' >&3
+    wait_for_rows 3
+    printf '{"eventType":"Send","send":{},"mail":{"messageId":"l4"' >&3
+    sleep 0.2
     kill -TERM "$pid"
     wait "$pid"
     local status=$?
@@ -318,7 +326,7 @@ case_live_input_written_while_waiting_and_on_stop() {
     [ "$status" -eq 143 ] || fail "exit $status after SIGTERM, expected 143"
     grep -qF "stopped before the end of stdin; the rows read so far are stored" "$WORK/err" ||
         fail "no stop message: $(cat "$WORK/err")"
-    grep -qF "rows stored 2," "$WORK/err" || fail "totals: $(cat "$WORK/err")"
+    grep -qF "rows stored 3," "$WORK/err" || fail "totals: $(cat "$WORK/err")"
     # The line cut short by the stop is neither stored nor quarantined.
     run quarantine
     expect_status 0

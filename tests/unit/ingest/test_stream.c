@@ -122,7 +122,7 @@ static void test_ingest_broken_multiline_document_rejected_whole(void **state)
     struct mt_ingest_stats s = ingest_text("{\n  \"eventType\": \"Send\",\n  \"mail\": [\n}\n");
     assert_int_equal(s.documents, 1);
     assert_int_equal(s.rejected, 1);
-    assert_int_equal(s_rejects.lines[0], 0);
+    assert_int_equal(s_rejects.lines[0], 1);
     assert_non_null(strstr(s_rejects.reasons[0], "line 4"));
 }
 
@@ -148,6 +148,68 @@ static void test_ingest_concatenated_documents(void **state)
     assert_int_equal(s_rejects.count, 1);
     assert_int_equal(s_rejects.lines[0], 8);
     assert_non_null(strstr(s_rejects.reasons[0], "mail"));
+}
+
+/* A pretty-printed Send of message id to one recipient, with no final line end. */
+#define PRETTY(id, to)                                                                        \
+    "{\n  \"eventType\": \"Send\",\n  \"send\": {},\n  \"mail\": {\n"                         \
+    "    \"timestamp\": \"2026-11-23T07:00:00Z\", \"messageId\": \"" id "\",\n"              \
+    "    \"source\": \"s@x\", \"destination\": [\"" to "\"]\n  }\n}"
+
+static void test_ingest_documents_joined_without_line_ends(void **state)
+{
+    (void)state;
+    /* Files without a final line end, concatenated: "}{" and "}{" on one line. */
+    struct mt_ingest_stats s = ingest_text(PRETTY("j1", "a@x") PRETTY("j2", "b@x") " "
+                                           SEND("j3", "c@x") SEND("j4", "d@x") "\n");
+    assert_int_equal(s.documents, 4);
+    assert_int_equal(s.rows_stored, 4);
+    assert_int_equal(s.rejected, 0);
+}
+
+static void test_ingest_missing_bracket_costs_only_its_document(void **state)
+{
+    (void)state;
+    /* The second document lacks its last '}' and never closes. */
+    struct mt_ingest_stats s = ingest_text(PRETTY("k1", "a@x") "\n"
+                                           "{\n  \"eventType\": \"Send\",\n  \"mail\": {\n"
+                                           "    \"messageId\": \"k2\"\n  }\n"
+                                           PRETTY("k3", "c@x") "\n" PRETTY("k4", "d@x") "\n");
+    assert_int_equal(s.documents, 4);
+    assert_int_equal(s.rows_stored, 3);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 9);
+}
+
+static void test_ingest_broken_document_with_object_lines_rejected_once(void **state)
+{
+    (void)state;
+    /* Indented lines that are objects by themselves, and a trailing comma on line 6. */
+    struct mt_ingest_stats s = ingest_text(SEND("f0", "z@x") "\n"
+                                           "{\n  \"eventType\": \"Send\",\n"
+                                           "  \"mail\": {\"headers\": [\n"
+                                           "    {\"name\": \"Subject\", \"value\": \"hi\"},\n"
+                                           "    {\"name\": \"To\", \"value\": \"a@x\"},\n"
+                                           "  ]}\n}\n" SEND("f1", "y@x") "\n");
+    assert_int_equal(s.documents, 3);
+    assert_int_equal(s.rows_stored, 2);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 2);
+    /* The position counts the lines of the file, not of the document. */
+    assert_non_null(strstr(s_rejects.reasons[0], "at line 7,"));
+}
+
+static void test_ingest_ndjson_then_pretty_documents(void **state)
+{
+    (void)state;
+    /* NDJSON, then pretty documents, then an array whose elements sit in the first column. */
+    struct mt_ingest_stats s = ingest_text(SEND("n1", "a@x") "\n" SEND("n2", "b@x") "\n"
+                                           PRETTY("n3", "c@x") "\n" PRETTY("n4", "d@x") "\n"
+                                           "[\n" SEND("n5", "e@x") ",\n" SEND("n6", "f@x") "\n]\n"
+                                           SEND("n7", "g@x") "\n");
+    assert_int_equal(s.documents, 6);
+    assert_int_equal(s.rows_stored, 7);
+    assert_int_equal(s.rejected, 0);
 }
 
 static void test_ingest_empty_and_blank_input(void **state)
@@ -246,6 +308,10 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_ingest_pretty_printed_document),
     MT_CASE(test_ingest_broken_multiline_document_rejected_whole),
     MT_CASE(test_ingest_concatenated_documents),
+    MT_CASE(test_ingest_documents_joined_without_line_ends),
+    MT_CASE(test_ingest_missing_bracket_costs_only_its_document),
+    MT_CASE(test_ingest_broken_document_with_object_lines_rejected_once),
+    MT_CASE(test_ingest_ndjson_then_pretty_documents),
     MT_CASE(test_ingest_empty_and_blank_input),
     MT_CASE(test_ingest_document_counts_by_type),
     MT_CASE(test_ingest_nul_byte_stays_in_its_line),
