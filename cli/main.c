@@ -156,8 +156,8 @@ int cli_check_store_options(const struct cli *cli, const struct cli_store_option
         return cli_usage_error(cli, "give --db or --store, not both");
     /* An empty or in-memory database would take rows and keep none. */
     const char *db = opts->db;
-    if (db == NULL && opts->store != NULL && strncmp(opts->store, "sqlite:", 7) == 0)
-        db = opts->store + 7;
+    if (db == NULL && opts->store != NULL)
+        db = strncmp(opts->store, "sqlite:", 7) == 0 ? opts->store + 7 : opts->store;
     if (db != NULL && db[0] == '\0')
         return cli_usage_error(cli, "the database path is empty");
     if (db != NULL && strcmp(db, ":memory:") == 0)
@@ -187,6 +187,12 @@ struct mt_store *cli_open_store(const struct cli *cli, const struct cli_store_op
         mt_buf_cleanup(&def);
         uri = path.data;
     }
+
+    /* Also for $MAILTRACK_DB: an in-memory database would take rows and keep none. */
+    if (err.code == MT_OK && uri != NULL &&
+        (strcmp(uri, "sqlite::memory:") == 0 || strcmp(uri, ":memory:") == 0))
+        mt_err_set(&err, MT_ERR_INVALID,
+                   "':memory:' is a database that keeps nothing; give a file");
 
     struct mt_store_options options = {.must_exist = opts->must_exist,
                                        .read_only = opts->must_exist};

@@ -15,6 +15,14 @@ if(MT_SANITIZE)
     add_link_options(-fsanitize=${MT_SANITIZE})
 endif()
 
+# A fuzzing build instruments every library for coverage and checks it with
+# the sanitizers: libFuzzer is guided only by code built this way.
+if(MT_FUZZ)
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=all)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
 # mt_add_library(NAME SOURCES... DEPENDS targets...)
 # Builds the static library mt_NAME from lib/NAME with the project's warnings.
 function(mt_add_library name)

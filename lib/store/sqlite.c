@@ -551,15 +551,9 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     enum mt_status st;
 
     *out = NULL;
-    /*
-     * SQLite reads "" and ":memory:" as databases that vanish on close: rows
-     * stored there would be reported stored and then lost.
-     */
+    /* SQLite reads "" as a database that vanishes on close. */
     if (path[0] == '\0')
         return mt_err_set(err, MT_ERR_INVALID, "the database path is empty");
-    if (strcmp(path, ":memory:") == 0)
-        return mt_err_set(err, MT_ERR_INVALID,
-                          "':memory:' is a database that keeps nothing; give a file path");
 
     struct sqlite_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->base.location = strdup(path)) == NULL) {
