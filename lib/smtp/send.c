@@ -445,6 +445,16 @@ static enum mt_status describe(enum mt_status st, const struct exchange *s, CURL
     }
 }
 
+/* True when the server took at least one recipient at RCPT. */
+static bool rcpt_taken(const struct mt_smtp_result *r)
+{
+    for (size_t i = 0; i < r->rcpt_count; i++) {
+        if (r->rcpt[i].code / 100 == 2)
+            return true;
+    }
+    return false;
+}
+
 /* Counts the recipients that got the message: accepted at RCPT, and the message at its end. */
 static void count_accepted(struct mt_smtp_result *r)
 {
@@ -485,6 +495,13 @@ static enum mt_status perform(const struct mt_smtp_options *o, const char *url,
     count_accepted(s->result);
     enum mt_status st =
         smtp_status_classify((int)rc, s->replies > 0, s->failed_stage, s->result->failure.code);
+    /*
+     * A recipient refused at RCPT does not end the exchange while another
+     * was taken: what failed then is what came after it.
+     */
+    if (st == MT_ERR_SMTP_REJECTED && s->failed_stage == SMTP_STAGE_RCPT &&
+        s->result->data.code == 0 && rcpt_taken(s->result))
+        st = MT_ERR_SMTP;
     if (st == MT_OK && s->result->accepted < s->result->rcpt_count)
         st = MT_ERR_SMTP_PARTIAL;
     return describe(st, s, rc, o, target, errbuf, err);

@@ -553,6 +553,26 @@ static void test_smtp_send_connection_lost_at_data_is_unconfirmed(void **state)
     mt_test_run_cleanup(&run);
 }
 
+/* One recipient refused, then the connection lost after the message: not "every" refused. */
+static void test_smtp_send_partial_rcpt_then_lost_is_unconfirmed(void **state)
+{
+    struct smtp_case *c = *state;
+    struct mt_test_run run;
+    const char *const extra[] = {"--drop-data", "--reject-rcpt", "bad@example.com", NULL};
+
+    start_peer(c, "starttls", extra);
+    const char *args[] = {"--tls",  "starttls",           "--ca-file", c->cert,
+                          "--from", "sender@example.com", "--to",      "first@example.com",
+                          "--to",   "bad@example.com",    NULL};
+    send_test(c, args, NULL, &run);
+    assert_exit(&run, 1);
+    assert_contains(&run.out, "unconfirmed first@example.com: no reply to the end of the message");
+    assert_contains(&run.out, "refused bad@example.com: 554");
+    assert_contains(&run.err, "so it may or may not have it");
+    assert_null(strstr(run.err.data, "every recipient"));
+    mt_test_run_cleanup(&run);
+}
+
 /* One recipient refused at RCPT: the other gets the message (16); all refused: 11. */
 static void test_smtp_send_rejected_at_rcpt(void **state)
 {
@@ -852,6 +872,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_smtp_send_wrong_password_exits_10, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_rejected_at_data_exits_11, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_connection_lost_at_data_is_unconfirmed, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_smtp_send_partial_rcpt_then_lost_is_unconfirmed, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_rejected_at_rcpt, setup, teardown),
     cmocka_unit_test_setup_teardown(test_smtp_send_no_starttls_exits_12_without_auth, setup,
