@@ -193,35 +193,45 @@ static bool declared_too_large(struct MHD_Connection *conn, size_t max)
  * front refuses such requests first (docs/KNOWN_LIMITATIONS.md).
  */
 
-/* Counts the request's Content-Length headers. */
-static enum MHD_Result count_content_length(void *cls, enum MHD_ValueKind kind, const char *key,
-                                            const char *value)
+/* What framing depends on, from the request's headers. */
+struct framing {
+    unsigned lengths;     /* Content-Length headers */
+    bool spaced_name;     /* a header name with white space in it (before its colon) */
+};
+
+static enum MHD_Result inspect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
 {
-    unsigned *count = cls;
+    struct framing *f = cls;
     (void)kind;
     (void)value;
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
-        (*count)++;
+        f->lengths++;
+    if (key[0] == '\0' || strpbrk(key, " \t") != NULL)
+        f->spaced_name = true;
     return MHD_YES;
 }
 
 /*
  * Why the request's framing is ambiguous, or NULL.  A request with both
- * Content-Length and Transfer-Encoding, or with several Content-Length
- * headers, may be read one way by a proxy in front and another way here:
- * that is how requests are smuggled past a proxy (RFC 9112, section 6.3).
- * libmicrohttpd would read it by one of the headers; such a request is
- * refused instead and its connection closed, since where the next request
- * on it starts is not known.
+ * Content-Length and Transfer-Encoding, with several Content-Length headers,
+ * or with white space between a header's name and its colon (which some
+ * servers strip and others keep, as libmicrohttpd does) may be read one way
+ * by a proxy in front and another way here: that is how requests are
+ * smuggled past a proxy (RFC 9112, sections 5.1 and 6.3).  Such a request is
+ * refused and its connection closed, since where the next request on it
+ * starts is not known.
  */
 static const char *ambiguous_framing(struct MHD_Connection *conn)
 {
-    unsigned lengths = 0;
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_content_length, &lengths);
-    if (lengths > 0 && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+    struct framing f = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, inspect_header, &f);
+    if (f.spaced_name)
+        return "white space in a header name; connection closed";
+    if (f.lengths > 0 && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
         return "both Content-Length and Transfer-Encoding; connection closed";
-    if (lengths > 1)
+    if (f.lengths > 1)
         return "more than one Content-Length; connection closed";
     return NULL;
 }

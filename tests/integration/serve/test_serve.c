@@ -424,6 +424,9 @@ static void test_serve_ambiguous_framing_closes_the_connection(void **state)
         "POST /sns HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\n{}",
         "GET /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
         "Content-Length: 0\r\n\r\n0\r\n\r\n",
+        "POST /sns HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length : 5\r\n\r\n{}",
+        "POST /sns HTTP/1.1\r\nHost: a\r\nTransfer-Encoding\t: chunked\r\n"
+        "Content-Length: 2\r\n\r\n{}",
     };
 
     server_prepare(&s, true);
@@ -446,6 +449,8 @@ static void test_serve_ambiguous_framing_closes_the_connection(void **state)
                                      "Content-Length and Transfer-Encoding; connection closed\n"));
     assert_non_null(strstr(log.data, "http_rejected 400 from 127.0.0.1: malformed: more than "
                                      "one Content-Length; connection closed\n"));
+    assert_non_null(strstr(log.data, "http_rejected 400 from 127.0.0.1: malformed: white space "
+                                     "in a header name; connection closed\n"));
     mt_buf_cleanup(&log);
 }
 
