@@ -79,7 +79,18 @@ struct cli_store_options {
     const char *db;    /* --db */
     const char *store; /* --store */
     bool must_exist;   /* the command only reads: a missing database is an error */
+    const char *twice; /* an option of these given more than once, or NULL */
 };
+
+/* Takes the value of --db (CLI_OPT_DB) or --store (CLI_OPT_STORE). */
+void cli_store_option(struct cli_store_options *opts, int option, const char *value);
+
+/*
+ * Sets *slot to value for an option that may be given once; a second time
+ * is a usage error naming option.  Returns CLI_EXIT_OK or CLI_EXIT_USAGE.
+ */
+int cli_option_once(const struct cli *cli, const char **slot, const char *option,
+                    const char *value);
 
 /* Checks the store options once parsed; CLI_EXIT_USAGE (reported) or CLI_EXIT_OK. */
 int cli_check_store_options(const struct cli *cli, const struct cli_store_options *opts);

@@ -44,8 +44,8 @@ static const char s_help[] =
 static volatile sig_atomic_t s_stop;
 
 /*
- * SIGINT or SIGTERM: the stream stops at its next line and writes what it
- * has read.  A second signal, e.g. while a write hangs, ends the process.
+ * SIGINT, SIGTERM or SIGHUP: the stream stops at its next line and writes
+ * what it has read.  A second signal, e.g. while a write hangs, ends the process.
  */
 static void on_stop_signal(int sig)
 {
@@ -65,6 +65,7 @@ static void stop_on_signals(void)
     sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns to see the request */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* the terminal went away, e.g. a dropped ssh session */
 }
 
 static void print_reject(void *ctx, const char *source, long line, const struct mt_reject *r)
@@ -130,8 +131,8 @@ static int parse_options(struct cli *cli, int argc, char **argv,
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case CLI_OPT_DB: store_opts->db = optarg; break;
-        case CLI_OPT_STORE: store_opts->store = optarg; break;
+        case CLI_OPT_DB:
+        case CLI_OPT_STORE: cli_store_option(store_opts, c, optarg); break;
         case CLI_OPT_VERIFY: *verify = true; break;
         case CLI_OPT_TOPIC:
             if ((c = cli_add_topic(cli, sns, optarg)) >= 0)

@@ -125,9 +125,9 @@ static enum mt_status print_entry(void *ctx, const struct mt_quarantine_entry *e
     where(e, from, sizeof(from));
     struct mt_buf safe;
     mt_buf_init(&safe, 0);
-    mt_buf_append_escaped(&safe, mt_str_from_cstr(from));
+    mt_buf_append_escaped_strict(&safe, mt_str_from_cstr(from));
     mt_buf_append_byte(&safe, '\t');
-    mt_buf_append_escaped(&safe, mt_str_from_cstr(e->reason ? e->reason : ""));
+    mt_buf_append_escaped_strict(&safe, mt_str_from_cstr(e->reason ? e->reason : ""));
     printf("%" PRId64 "\t%s\t%s\n", e->id, received, safe.data);
     mt_buf_cleanup(&safe);
     return MT_OK;
@@ -158,8 +158,8 @@ int cmd_quarantine(struct cli *cli, int argc, char **argv)
                 return CLI_EXIT_USAGE;
             l.show_id = (int64_t)id;
             break;
-        case CLI_OPT_DB: store_opts.db = optarg; break;
-        case CLI_OPT_STORE: store_opts.store = optarg; break;
+        case CLI_OPT_DB:
+        case CLI_OPT_STORE: cli_store_option(&store_opts, c, optarg); break;
         case 'h': return cli_print_help(s_help);
         default: return cli_option_error(cli, argv);
         }

@@ -47,7 +47,7 @@ enum { OPT_WEEK = CLI_OPT_FIRST_COMMAND_SPECIFIC, OPT_LAST_WEEK, OPT_FROM, OPT_T
 
 struct report_args {
     const char *week, *from, *to, *now, *out;
-    bool last_week, print_summary;
+    bool last_week, print_summary, out_given;
     struct cli_store_options store;
 };
 
@@ -66,24 +66,30 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct report_args
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, code = CLI_EXIT_OK;
 
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_WEEK: a->week = optarg; break;
+        case OPT_WEEK: code = cli_option_once(cli, &a->week, "--week", optarg); break;
         case OPT_LAST_WEEK: a->last_week = true; break;
-        case OPT_FROM: a->from = optarg; break;
-        case OPT_TO: a->to = optarg; break;
-        case OPT_NOW: a->now = optarg; break;
-        case OPT_OUT: a->out = optarg; break;
+        case OPT_FROM: code = cli_option_once(cli, &a->from, "--from", optarg); break;
+        case OPT_TO: code = cli_option_once(cli, &a->to, "--to", optarg); break;
+        case OPT_NOW: code = cli_option_once(cli, &a->now, "--now", optarg); break;
+        case OPT_OUT:
+            code = a->out_given ? cli_usage_error(cli, "give --out once") : CLI_EXIT_OK;
+            a->out = optarg;
+            a->out_given = true;
+            break;
         case OPT_PRINT_SUMMARY: a->print_summary = true; break;
-        case CLI_OPT_DB: a->store.db = optarg; break;
-        case CLI_OPT_STORE: a->store.store = optarg; break;
+        case CLI_OPT_DB:
+        case CLI_OPT_STORE: cli_store_option(&a->store, c, optarg); break;
         case 'h': return cli_print_help(s_help) == CLI_EXIT_OK ? -1 : CLI_EXIT_FAILURE;
         default: return cli_option_error(cli, argv);
         }
+        if (code != CLI_EXIT_OK)
+            return code;
     }
     if (optind < argc)
         return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
@@ -94,6 +100,8 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct report_args
                                "nothing with --week or --from/--to");
     if ((a->from != NULL) != (a->to != NULL))
         return cli_usage_error(cli, "--from and --to go together");
+    if (a->out[0] == '\0')
+        return cli_usage_error(cli, "--out is empty; give a file, a folder, - or s3://");
     return cli_check_store_options(cli, &a->store);
 }
 

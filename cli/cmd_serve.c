@@ -79,8 +79,8 @@ static int apply_option(struct cli *cli, int c, struct serve_args *a)
     const char *problem;
 
     switch (c) {
-    case CLI_OPT_DB: a->store.db = optarg; break;
-    case CLI_OPT_STORE: a->store.store = optarg; break;
+    case CLI_OPT_DB:
+    case CLI_OPT_STORE: cli_store_option(&a->store, c, optarg); break;
     case CLI_OPT_TOPIC: return cli_add_topic(cli, &a->sns, optarg);
     case CLI_OPT_CERT_DIR: a->sns.cert_dir = optarg; break;
     case CLI_OPT_CA_FILE: a->fetch.ca_file = optarg; break;

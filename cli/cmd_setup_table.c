@@ -38,8 +38,8 @@ int cmd_setup_table(struct cli *cli, int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case CLI_OPT_DB: store_opts.db = optarg; break;
-        case CLI_OPT_STORE: store_opts.store = optarg; break;
+        case CLI_OPT_DB:
+        case CLI_OPT_STORE: cli_store_option(&store_opts, c, optarg); break;
         case 'h': return cli_print_help(s_help);
         default: return cli_option_error(cli, argv);
         }

@@ -150,14 +150,38 @@ int cli_number_option(const struct cli *cli, const char *option, const char *tex
                            text, min, max);
 }
 
+void cli_store_option(struct cli_store_options *opts, int option, const char *value)
+{
+    const char **slot = option == CLI_OPT_DB ? &opts->db : &opts->store;
+    if (*slot != NULL)
+        opts->twice = option == CLI_OPT_DB ? "--db" : "--store";
+    *slot = value;
+}
+
+int cli_option_once(const struct cli *cli, const char **slot, const char *option,
+                    const char *value)
+{
+    if (*slot != NULL)
+        return cli_usage_error(cli, "give %s once", option);
+    *slot = value;
+    return CLI_EXIT_OK;
+}
+
 int cli_check_store_options(const struct cli *cli, const struct cli_store_options *opts)
 {
+    if (opts->twice != NULL)
+        return cli_usage_error(cli, "give %s once", opts->twice);
     if (opts->store != NULL && opts->db != NULL)
         return cli_usage_error(cli, "give --db or --store, not both");
     /* An empty or in-memory database would take rows and keep none. */
     const char *db = opts->db;
     if (db == NULL && opts->store != NULL)
         db = strncmp(opts->store, "sqlite:", 7) == 0 ? opts->store + 7 : opts->store;
+    /* A scheme this build does not know is a mistake in the option, not in a store. */
+    if (opts->store != NULL && strstr(opts->store, "://") != NULL &&
+        strncmp(opts->store, "dynamodb://", 11) != 0 && strncmp(opts->store, "sqlite:", 7) != 0)
+        return cli_usage_error(cli, "--store '%s': unknown scheme (use sqlite:PATH or "
+                               "dynamodb://TABLE)", opts->store);
     if (db != NULL && db[0] == '\0')
         return cli_usage_error(cli, "the database path is empty");
     if (db != NULL && strcmp(db, ":memory:") == 0)

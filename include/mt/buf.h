@@ -76,9 +76,10 @@ enum mt_status mt_buf_appendf(struct mt_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * Appends s with each control character (below 0x20, and 0x7f) written as
- * "\xNN", so text that came from input cannot move a terminal's cursor,
- * colour it, or forge a line of a log or listing.
+ * Appends s with each control character (below 0x20, 0x7f, and the C1
+ * controls U+0080 to U+009F in UTF-8) written as "\xNN" a byte, so text
+ * that came from input cannot move a terminal's cursor, colour it, or forge
+ * a line of a log or listing.
  */
 enum mt_status mt_buf_append_escaped(struct mt_buf *buf, struct mt_str s);
 

@@ -130,12 +130,17 @@ static enum mt_status append_escaped(struct mt_buf *buf, struct mt_str s, bool b
 
     for (size_t i = 0; i < s.len && st == MT_OK; i++) {
         unsigned char c = (unsigned char)s.ptr[i];
-        if (c >= 0x20 && c != 0x7f && (c != '\\' || !backslash))
+        /* U+0080 to U+009F in UTF-8: C1 controls, which some terminals obey. */
+        bool c1 = c == 0xc2 && i + 1 < s.len && ((unsigned char)s.ptr[i + 1] & 0xe0) == 0x80;
+        if (c >= 0x20 && c != 0x7f && !c1 && (c != '\\' || !backslash))
             continue;
-        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
         st = mt_buf_append(buf, s.ptr + run, i - run);
-        if (st == MT_OK)
-            st = c == '\\' ? mt_buf_append(buf, "\\\\", 2) : mt_buf_append(buf, esc, 4);
+        for (size_t k = 0; k <= (size_t)c1 && st == MT_OK; k++) {
+            unsigned char b = (unsigned char)s.ptr[i + k];
+            char esc[4] = {'\\', 'x', hex[b >> 4], hex[b & 0xf]};
+            st = b == '\\' ? mt_buf_append(buf, "\\\\", 2) : mt_buf_append(buf, esc, 4);
+        }
+        i += c1;
         run = i + 1;
     }
     return st == MT_OK ? mt_buf_append(buf, s.ptr + run, s.len - run) : st;

@@ -155,7 +155,8 @@ static struct mt_str get_time(struct record *r, uint32_t obj, const char *key, c
     }
     if (mt_time_parse_rfc3339(raw, &value) != MT_OK) {
         fail(r, MT_ERR_SCHEMA,
-             "%s%s '%.*s' is not an RFC 3339 time with a zone (like 2026-11-23T07:00:00.000Z)",
+             "%s%s '%.*s' is not a valid RFC 3339 time with a zone "
+             "(like 2026-11-23T07:00:00.000Z)",
              path, key, (int)mt_utf8_prefix_len(raw, 40), raw.ptr);
         return MT_STR_NULL;
     }

@@ -463,6 +463,17 @@ static bool may_write_folder(const char *path)
     return ok;
 }
 
+/* True when the file path followed by suffix (e.g. "-wal") exists. */
+static bool beside_exists(const char *path, const char *suffix)
+{
+    struct mt_buf name;
+    mt_buf_init(&name, 0);
+    bool exists = mt_buf_appendf(&name, "%s%s", path, suffix) == MT_OK &&
+                  access(name.data, F_OK) == 0;
+    mt_buf_cleanup(&name);
+    return exists;
+}
+
 /*
  * True when SQLite could not open path in WAL mode read-only without being
  * told the file cannot change: it must create the -shm file beside it.
@@ -481,11 +492,7 @@ static bool needs_immutable(const char *path)
     if (may_write_folder(path))
         return false;
 
-    struct mt_buf wal;
-    mt_buf_init(&wal, 0);
-    bool no_writer = mt_buf_appendf(&wal, "%s-wal", path) == MT_OK && access(wal.data, F_OK) != 0;
-    mt_buf_cleanup(&wal);
-    return no_writer;
+    return !beside_exists(path, "-wal");
 }
 
 /*
@@ -573,6 +580,15 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     }
     bool read_only = options != NULL && options->read_only &&
                      (access(path, W_OK) != 0 || !may_write_folder(path));
+    if (read_only && !may_write_folder(path) && beside_exists(path, "-wal") &&
+        !beside_exists(path, "-shm")) {
+        st = mt_err_set(err, MT_ERR_STORE,
+                        "database '%s' has a -wal file of changes not yet merged into it, and "
+                        "its folder cannot be written, so SQLite cannot read it; copy both "
+                        "files to a folder you may write",
+                        path);
+        goto out;
+    }
     if (!read_only && access(path, F_OK) == 0 && access(path, W_OK) != 0) {
         st = mt_err_set(err, MT_ERR_STORE, "database '%s' cannot be written: %s", path,
                         strerror(errno));

@@ -251,8 +251,17 @@ case_store_option_errors() {
     run ingest --store dynamodb://events "$FIXTURES/events/ep-send.json"
     [ "$STATUS" -ne 0 ] || fail "dynamodb store without settings should fail"
     run ingest --store "gopher://x" "$FIXTURES/events/ep-send.json"
-    expect_status 1
+    expect_status 2
     expect_err "unknown scheme"
+    run ingest --db "$WORK/a.db" --db "$WORK/b.db" "$FIXTURES/events/ep-send.json"
+    expect_status 2
+    expect_err "give --db once"
+    run report --week 2026-W48 --week 2026-W49 --out -
+    expect_status 2
+    expect_err "give --week once"
+    run report --week 2026-W48 --out ''
+    expect_status 2
+    expect_err "--out is empty"
     echo "plain text" >"$WORK/notadb"
     run ingest --db "$WORK/notadb" "$FIXTURES/events/ep-send.json"
     expect_status 1
@@ -327,6 +336,17 @@ case_live_input_written_while_waiting_and_on_stop() {
     grep -qF "stopped before the end of stdin; the rows read so far are stored" "$WORK/err" ||
         fail "no stop message: $(cat "$WORK/err")"
     grep -qF "rows stored 3," "$WORK/err" || fail "totals: $(cat "$WORK/err")"
+    # A hang-up (the terminal or ssh session gone) stops it the same way.
+    "$MT" ingest <"$WORK/live" 2>"$WORK/err" &
+    pid=$!
+    exec 3>"$WORK/live"
+    printf '%s\n' '{"eventType":"Send","send":{},"mail":{"messageId":"l5","timestamp":"2026-11-23T07:00:03Z","destination":["d@example.net"]}}' >&3
+    wait_for_rows 4
+    kill -HUP "$pid"
+    wait "$pid"
+    status=$?
+    exec 3>&-
+    [ "$status" -eq 129 ] || fail "exit $status after SIGHUP, expected 129"
     # The line cut short by the stop is neither stored nor quarantined.
     run quarantine
     expect_status 0
@@ -354,6 +374,15 @@ case_read_commands_on_a_read_only_database() {
     "${as_reader[@]}" "$MT" quarantine --db "$WORK/ro/events.db" >"$WORK/out" 2>"$WORK/err" ||
         fail "quarantine on a read-only folder: $(cat "$WORK/err")"
     [ ! -e "$WORK/ro/events.db-shm" ] || fail "a read-only open created a -shm file"
+    if [ "$(id -u)" -eq 0 ]; then
+        # A -wal file left beside a copy: the reader cannot make the -shm it needs.
+        : >"$WORK/ro/events.db-wal"
+        "${as_reader[@]}" "$MT" report --db "$WORK/ro/events.db" --week 2026-W48 --out - \
+            >/dev/null 2>"$WORK/err"
+        [ $? -eq 1 ] || fail "a report beside an unmerged -wal file should fail"
+        grep -qF "has a -wal file of changes not yet merged" "$WORK/err" || fail "$(cat "$WORK/err")"
+        rm "$WORK/ro/events.db-wal"
+    fi
     "${as_reader[@]}" "$MT" ingest --db "$WORK/ro/events.db" "$FIXTURES/events/ep-send.json" \
         2>"$WORK/err"
     [ $? -eq 1 ] || fail "ingest into a read-only database should fail"

@@ -84,6 +84,11 @@ static void test_core_escape_and_utf8_prefix(void **state)
     mt_buf_reset(&b);
     assert_int_equal(mt_buf_append_escaped_strict(&b, MT_STR_LIT("a\\x0a\n\\\x1b")), MT_OK);
     assert_string_equal(b.data, "a\\\\x0a\\x0a\\\\\\x1b");
+    mt_buf_reset(&b);
+    /* C1 controls (NEL, CSI) are escaped; other two-byte characters and a lone 0xc2 are not. */
+    assert_int_equal(mt_buf_append_escaped(&b, MT_STR_LIT("a\xc2\x85" "b\xc2\x9b\xc2\xa0\xc2")),
+                     MT_OK);
+    assert_string_equal(b.data, "a\\xc2\\x85b\\xc2\\x9b\xc2\xa0\xc2");
     mt_buf_cleanup(&b);
 
     struct mt_str s = MT_STR_LIT("ab\xc3\xa9\xf0\x9f\x93\xa7");

@@ -282,10 +282,10 @@ static void test_event_rejects_name_the_problem(void **state)
     rejected("{\"eventType\":\"Send\",\"mail\":{\"timestamp\":\"2026-11-23T07:00:00Z\"}}",
              MT_ERR_SCHEMA, "mail.messageId is missing");
     rejected("{\"eventType\":\"Send\",\"mail\":{\"messageId\":\"m\",\"timestamp\":\"yesterday\"}}",
-             MT_ERR_SCHEMA, "mail.timestamp 'yesterday' is not an RFC 3339 time with a zone");
+             MT_ERR_SCHEMA, "mail.timestamp 'yesterday' is not a valid RFC 3339 time with a zone");
     rejected("{\"eventType\":\"Send\",\"mail\":{\"messageId\":\"m\","
              "\"timestamp\":\"2026-11-23 07:00:00\"}}",
-             MT_ERR_SCHEMA, "mail.timestamp '2026-11-23 07:00:00' is not an RFC 3339 time");
+             MT_ERR_SCHEMA, "mail.timestamp '2026-11-23 07:00:00' is not a valid RFC 3339 time");
     rejected("{\"eventType\":\"Send\",\"mail\":{\"messageId\":\"m\",\"timestamp\":"
              "\"2026-11-23T07:00:00Z\",\"destination\":[\"a\",3]}}",
              MT_ERR_SCHEMA, "mail.destination[1] is not a string");
