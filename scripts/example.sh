@@ -16,7 +16,8 @@ rm -rf "$out"
 mkdir -p "$out"
 export MAILTRACK_DB="$PWD/$out/events.db"
 
-echo "== ingest examples/week-2026-W48 (the bad documents are meant to be rejected)"
+echo "== ingest examples/week-2026-W48 (the bad documents are meant to be rejected, and events the"
+echo "   example holds twice, as SNS redelivers them and in both SES shapes, count as already stored)"
 status=0
 build-example/cli/mailtrack ingest examples/week-2026-W48/* || status=$?
 # 3 means some documents were rejected and quarantined, as the example intends.
