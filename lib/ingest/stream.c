@@ -259,12 +259,12 @@ static struct mt_str without_line_ends(struct mt_str text)
     return text;
 }
 
-/* Number of line ends in text before pos. */
-static long lines_before(struct mt_str text, size_t pos)
+/* Number of line ends in text from start to end. */
+static long lines_between(struct mt_str text, size_t start, size_t end)
 {
     long n = 0;
-    for (const char *p = text.ptr; (p = memchr(p, '\n', pos - (size_t)(p - text.ptr))) != NULL;
-         p++)
+    for (const char *p = text.ptr + start;
+         (p = memchr(p, '\n', end - (size_t)(p - text.ptr))) != NULL; p++)
         n++;
     return n;
 }
@@ -277,21 +277,25 @@ static long lines_before(struct mt_str text, size_t pos)
 static enum mt_status finish_document(struct stream *s)
 {
     struct mt_str text = mt_buf_str(&s->whole);
-    size_t cut = next_document_start(text, 0);
     enum mt_status st = parse_at(s, without_line_ends(text), s->first_line);
+    size_t cut = text.len;
 
-    if (st == MT_OK && (cut == text.len || !whole_document_not_json(&s->ing->last))) {
+    /* Only a document that is not JSON is looked at for where others begin. */
+    if (st == MT_OK && whole_document_not_json(&s->ing->last))
+        cut = next_document_start(text, 0);
+    if (st == MT_OK && cut == text.len) {
         st = take(s, s->first_line);
     } else {
         size_t start = 0;
+        long line = s->first_line;
         while (st == MT_OK && start < text.len) {
             struct mt_str part = {text.ptr + start, cut - start};
-            long line = s->first_line + lines_before(text, start);
             if (!is_blank(part)) {
                 st = parse_at(s, without_line_ends(part), line);
                 if (st == MT_OK)
                     st = take(s, line);
             }
+            line += lines_between(text, start, cut);
             start = cut;
             cut = next_document_start(text, cut);
         }
@@ -411,13 +415,13 @@ static enum mt_status take_line(struct stream *s, struct mt_str text)
         return reject_unparsed(s, s->line,
                                "line is longer than 16 MiB; its first 16 MiB are kept",
                                mt_buf_str(&s->text));
-    enum mt_status st = parse_at(s, mt_str_trim(text), s->line);
+    struct mt_str trimmed = mt_str_trim(text);
+    enum mt_status st = parse_at(s, trimmed, s->line);
     if (st != MT_OK)
         return st;
     if (!whole_document_not_json(&s->ing->last))
         return take(s, s->line);
-    struct mt_str start = mt_str_trim(text);
-    s->open_array = start.len > 0 && start.ptr[0] == '[';
+    s->open_array = trimmed.len > 0 && trimmed.ptr[0] == '[';
     return buffer_line(s, text);
 }
 

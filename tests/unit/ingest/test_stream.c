@@ -300,6 +300,34 @@ static void test_ingest_oversized_document_rejected_once(void **state)
     mt_buf_cleanup(&text);
 }
 
+static void test_ingest_broken_first_line_of_large_ndjson(void **state)
+{
+    (void)state;
+    /*
+     * The first line opens an array that never closes, so lines gather past
+     * 16 MiB; they are then split where each begins, and the rest of the
+     * stream is read line by line.
+     */
+    struct mt_buf text;
+    size_t lines = 0;
+    mt_buf_init(&text, 0);
+    mt_buf_append_cstr(&text, "[{\"eventType\": \"Send\", \"mail\": {\n");
+    while (text.len < 17u * 1024 * 1024) {
+        mt_buf_appendf(&text,
+                       "{\"eventType\":\"Send\",\"send\":{},\"mail\":{\"timestamp\":"
+                       "\"2026-11-23T07:00:00Z\",\"messageId\":\"big%zu\",\"source\":"
+                       "\"s@example.com\",\"destination\":[\"a@x\"],\"pad\":\"%0900d\"}}\n",
+                       lines, 0);
+        lines++;
+    }
+    struct mt_ingest_stats s = ingest_bytes(text.data, text.len);
+    assert_int_equal(s.documents, lines + 1);
+    assert_int_equal(s.rows_stored, lines);
+    assert_int_equal(s.rejected, 1);
+    assert_int_equal(s_rejects.lines[0], 1);
+    mt_buf_cleanup(&text);
+}
+
 #define MT_CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -317,6 +345,7 @@ static const struct CMUnitTest tests[] = {
     MT_CASE(test_ingest_nul_byte_stays_in_its_line),
     MT_CASE(test_ingest_oversized_document_rejected_once),
     MT_CASE(test_ingest_overlong_blank_line_rejected),
+    MT_CASE(test_ingest_broken_first_line_of_large_ndjson),
 };
 
 MT_TEST_MAIN(tests)
