@@ -196,20 +196,15 @@ int cmd_ingest(struct cli *cli, int argc, char **argv)
     const struct mt_ingest_stats *stats = mt_ingest_get_stats(ing);
     print_totals(cli, stats);
     code = !ok ? CLI_EXIT_FAILURE : stats->rejected ? CLI_EXIT_REJECTED : CLI_EXIT_OK;
-    if (s_stop != 0) {
-        /* What was read is stored; end as the signal asked, for the caller to see. */
-        mt_ingest_free(ing);
-        mt_store_close(store);
-        mt_sns_verifier_free(verifier);
-        free(sns.topics);
-        signal(s_stop, SIG_DFL);
-        raise(s_stop);
-        return CLI_EXIT_FAILURE;
-    }
 done:
     mt_ingest_free(ing);
     mt_store_close(store);
     mt_sns_verifier_free(verifier);
     free(sns.topics);
+    if (s_stop != 0) {
+        /* What was read is stored; end as the signal asked, for the caller to see. */
+        signal(s_stop, SIG_DFL);
+        raise(s_stop);
+    }
     return code;
 }
