@@ -484,25 +484,22 @@ static bool beside_exists(const char *path, const char *suffix)
  * user who may write the folder starts writing during a report, the report
  * may fail with a corruption error or miss those rows.  Run it again.
  */
-static bool needs_immutable(const char *path)
+static bool needs_immutable(const char *path, bool folder_writable)
 {
     struct statvfs fs;
     if (statvfs(path, &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0)
         return true;
-    if (may_write_folder(path))
-        return false;
-
-    return !beside_exists(path, "-wal");
+    return !folder_writable && !beside_exists(path, "-wal");
 }
 
 /*
  * What to give sqlite3_open_v2 for path.  SQLite as Debian builds it reads a
  * name starting "file:" as a URI (where "mode=memory" keeps nothing), so
  * such a name gets "./" in front.  A read-only open is a URI: mode=ro, and
- * immutable=1 where needs_immutable says so.
+ * immutable=1 when asked (see needs_immutable).
  */
-static enum mt_status open_target(const char *path, bool read_only, struct mt_buf *out,
-                                  struct mt_err *err)
+static enum mt_status open_target(const char *path, bool read_only, bool immutable,
+                                  struct mt_buf *out, struct mt_err *err)
 {
     enum mt_status st = MT_OK;
 
@@ -522,7 +519,7 @@ static enum mt_status open_target(const char *path, bool read_only, struct mt_bu
         }
         if (st == MT_OK)
             st = mt_buf_append_cstr(out, "?mode=ro");
-        if (st == MT_OK && needs_immutable(path))
+        if (st == MT_OK && immutable)
             st = mt_buf_append_cstr(out, "&immutable=1");
     }
     if (st != MT_OK)
@@ -578,9 +575,10 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
                         "database '%s' does not exist (mailtrack ingest creates it)", path);
         goto out;
     }
+    bool folder_writable = options != NULL && options->read_only && may_write_folder(path);
     bool read_only = options != NULL && options->read_only &&
-                     (access(path, W_OK) != 0 || !may_write_folder(path));
-    if (read_only && !may_write_folder(path) && beside_exists(path, "-wal") &&
+                     (access(path, W_OK) != 0 || !folder_writable);
+    if (read_only && !folder_writable && beside_exists(path, "-wal") &&
         !beside_exists(path, "-shm")) {
         st = mt_err_set(err, MT_ERR_STORE,
                         "database '%s' has a -wal file of changes not yet merged into it, and "
@@ -596,7 +594,8 @@ enum mt_status mt_store_open_sqlite(const char *path, const struct mt_store_opti
     }
     struct mt_buf target;
     mt_buf_init(&target, 0);
-    st = open_target(path, read_only, &target, err);
+    st = open_target(path, read_only, read_only && needs_immutable(path, folder_writable), &target,
+                     err);
     if (st != MT_OK) {
         mt_buf_cleanup(&target);
         goto out;
