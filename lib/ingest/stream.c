@@ -26,6 +26,11 @@
  * live input (a pipe from tail -f, a terminal) has nothing to read and rows
  * have waited idle_flush_ms, they are written before reading on.
  *
+ * LIMITATION: a document that never closes holds the pretty-printed
+ * documents after it (after an array, NDJSON lines too) until the end of the
+ * stream or 16 MiB, where the split finds them; on a live pipe they wait,
+ * and a stop drops them with it.
+ *
  * LIMITATION: one document (a multi-line JSON file, or one NDJSON line) may
  * be at most 16 MiB; a larger one is rejected once, with its first 16 MiB
  * kept.  SNS messages are at most 256 KiB and Lambda events 6 MB, so only a

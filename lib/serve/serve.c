@@ -629,7 +629,14 @@ unsigned mt_serve_port(const struct mt_serve *s)
     return s->port;
 }
 
-/* Waits until no request is in flight or the drain timeout passes. */
+/*
+ * Waits until no request is in flight or the drain timeout passes.
+ *
+ * LIMITATION: a request fetching a signing certificate or a SubscribeURL
+ * cannot be cut short, so MHD_stop_daemon waits for it after the drain
+ * timeout: a stop can take as long as that fetch (three attempts of 10 s),
+ * and its answer may never reach SNS, which then sends the message again.
+ */
 static void drain(struct mt_serve *s)
 {
     int64_t deadline = mt_time_monotonic_ms() + s->options.drain_timeout_ms;
